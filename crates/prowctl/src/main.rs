@@ -1,0 +1,2 @@
+//! prowctl
+fn main() {}
