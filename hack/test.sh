@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every prow-rs test: builds (or reuses) the Go-built kube-apiserver and etcd, then
+# `cargo test` over the whole workspace. Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source hack/cache-env.sh
+
+PROW_RS_TOOLS_DIR="$(hack/build-tools.sh)"
+export PROW_RS_TOOLS_DIR
+echo "using kube-apiserver and etcd from $PROW_RS_TOOLS_DIR" >&2
+
+cargo test --workspace --locked "$@"
