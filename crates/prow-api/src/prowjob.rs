@@ -1,0 +1,267 @@
+//! The ProwJob custom resource (`prow.k8s.io/v1`, Prow's `pkg/apis/prowjobs/v1/types.go`).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::embedded_schema::preserved_object;
+use crate::{DecorationConfig, ProwJobAgent, ProwJobState, ProwJobType, Refs, ReporterConfig, RerunAuthConfig};
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+/// The cluster alias used when `spec.cluster` is empty (`DefaultClusterAlias`).
+pub const DEFAULT_CLUSTER_ALIAS: &str = "default";
+
+/// What to run, where, and against which code (`ProwJobSpec`).
+#[derive(CustomResource, Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "prow.k8s.io",
+    version = "v1",
+    kind = "ProwJob",
+    plural = "prowjobs",
+    singular = "prowjob",
+    shortname = "pj",
+    namespaced,
+    status = "ProwJobStatus",
+    derive = "PartialEq",
+    doc = "ProwJob is one run of a Prow job: its spec (what to run, against which code) and status.",
+    annotation("api-approved.kubernetes.io", "https://github.com/kubernetes/enhancements/pull/1111"),
+    printcolumn(name = "Job", type_ = "string", json_path = ".spec.job", description = "The name of the job being run."),
+    printcolumn(name = "BuildId", type_ = "string", json_path = ".status.build_id", description = "The ID of the job being run.", priority = "1"),
+    printcolumn(name = "Type", type_ = "string", json_path = ".spec.type", description = "The type of job being run."),
+    printcolumn(name = "Org", type_ = "string", json_path = ".spec.refs.org", description = "The org for which the job is running.", priority = "1"),
+    printcolumn(name = "Repo", type_ = "string", json_path = ".spec.refs.repo", description = "The repo for which the job is running.", priority = "1"),
+    printcolumn(name = "Pulls", type_ = "string", json_path = ".spec.refs.pulls[*].number", description = "The pulls for which the job is running.", priority = "1"),
+    printcolumn(name = "State", type_ = "string", json_path = ".status.state", description = "The state of the job."),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+)]
+pub struct ProwJobSpec {
+    /// How the job is triggered: presubmit, postsubmit, periodic or batch.
+    #[serde(rename = "type")]
+    pub job_type: ProwJobType,
+    /// The controller that runs the job: kubernetes, jenkins or tekton-pipeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<ProwJobAgent>,
+    /// Alias of the build cluster that runs the job (`default` when empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
+    /// Namespace in which the job's Pod or other resources are created.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Name of the job.
+    pub job: String,
+    /// The code under test, set by Prow when the job is triggered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refs: Option<Refs>,
+    /// Additional repositories to clone, from the job's config.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_refs: Vec<Refs>,
+    /// Report the result (commit status on GitHub, Slack message, ...).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub report: bool,
+    /// Name of the status context reported to GitHub.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub context: String,
+    /// The comment a user writes on a pull request to run this job again.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rerun_command: String,
+    /// Maximum number of runs of this job at the same time; 0 means no limit.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_concurrency: u32,
+    /// Finish the job in the error state when its Pod is evicted, instead of creating a new Pod.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub error_on_eviction: bool,
+    /// The Pod to run for a job with the kubernetes agent (a core/v1 PodSpec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "preserved_object")]
+    pub pod_spec: Option<PodSpec>,
+    /// Jenkins-specific settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jenkins_spec: Option<JenkinsSpec>,
+    /// The Tekton PipelineRunSpec to run (tekton.dev/v1), kept as raw JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "preserved_object")]
+    pub pipeline_run_spec: Option<serde_json::Value>,
+    /// The Tekton PipelineRunSpec to run, by Tekton API version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tekton_pipeline_run_spec: Option<TektonPipelineRunSpec>,
+    /// How to decorate the Pod with the pod utilities (clone, upload logs and artifacts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoration_config: Option<DecorationConfig>,
+    /// Reporter-specific settings (Slack, DingTalk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter_config: Option<ReporterConfig>,
+    /// Who may rerun the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerun_auth_config: Option<RerunAuthConfig>,
+    /// Hide the job from deck unless it runs with `--show-hidden` or `--hiddenOnly`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hidden: bool,
+    /// Defaults from the Prow config that apply to this job.
+    #[serde(default, rename = "prowjob_defaults", skip_serializing_if = "Option::is_none")]
+    pub prowjob_defaults: Option<ProwJobDefault>,
+    /// Name of a job queue that limits how many jobs of the queue run at once.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub job_queue_name: String,
+}
+
+impl ProwJobSpec {
+    /// A spec with only the job type and name set.
+    pub fn new(job_type: ProwJobType, job: impl Into<String>) -> Self {
+        Self {
+            job_type,
+            agent: None,
+            cluster: String::new(),
+            namespace: String::new(),
+            job: job.into(),
+            refs: None,
+            extra_refs: Vec::new(),
+            report: false,
+            context: String::new(),
+            rerun_command: String::new(),
+            max_concurrency: 0,
+            error_on_eviction: false,
+            pod_spec: None,
+            jenkins_spec: None,
+            pipeline_run_spec: None,
+            tekton_pipeline_run_spec: None,
+            decoration_config: None,
+            reporter_config: None,
+            rerun_auth_config: None,
+            hidden: false,
+            prowjob_defaults: None,
+            job_queue_name: String::new(),
+        }
+    }
+
+    /// The build cluster alias, `default` when unset (Prow's `ClusterAlias`).
+    pub fn cluster_alias(&self) -> &str {
+        if self.cluster.is_empty() {
+            DEFAULT_CLUSTER_ALIAS
+        } else {
+            &self.cluster
+        }
+    }
+
+    /// The refs that identify the job's main repository: `refs`, or else the first extra ref.
+    pub fn main_refs(&self) -> Option<&Refs> {
+        self.refs.as_ref().or_else(|| self.extra_refs.first())
+    }
+}
+
+/// Jenkins-specific settings (`JenkinsSpec`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct JenkinsSpec {
+    /// The job is generated by Jenkins' GitHub branch source plugin.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub github_branch_source_job: bool,
+}
+
+/// A Tekton PipelineRunSpec by API version (`TektonPipelineRunSpec`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TektonPipelineRunSpec {
+    /// The PipelineRunSpec, kept as raw JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "preserved_object")]
+    pub v1beta1: Option<serde_json::Value>,
+}
+
+/// Defaults from the Prow config that apply to a job (`ProwJobDefault`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProwJobDefault {
+    /// Settings for uploading results to ResultStore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resultstore_config: Option<ResultStoreConfig>,
+    /// Tenant of the job, for deck's multi-tenant views.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tenant_id: String,
+}
+
+/// Settings for uploading results to ResultStore (`ResultStoreConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResultStoreConfig {
+    /// ResultStore project ID (usually the Google Cloud project of the bucket).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub project_id: String,
+}
+
+/// What happened to the job so far (`ProwJobStatus`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProwJobStatus {
+    /// When the job was created.
+    #[serde(default, rename = "startTime", skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Time>,
+    /// When the job moved from triggered to pending.
+    #[serde(default, rename = "pendingTime", skip_serializing_if = "Option::is_none")]
+    pub pending_time: Option<Time>,
+    /// When the job reached a final state.
+    #[serde(default, rename = "completionTime", skip_serializing_if = "Option::is_none")]
+    pub completion_time: Option<Time>,
+    /// The state of the job.
+    pub state: ProwJobState,
+    /// Human-readable description of the state.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Link to the job's logs and results.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    /// Name of the Pod running the job (the same as the ProwJob's name).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pod_name: String,
+    /// Build identifier that groups the job's artifacts in storage.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub build_id: String,
+    /// Build identifier that Jenkins assigned (jenkins agent only).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub jenkins_build_id: String,
+    /// The last state each reporter reported, so no report is sent twice.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prev_report_states: BTreeMap<String, ProwJobState>,
+}
+
+impl ProwJobStatus {
+    /// A status in `state` with nothing else set.
+    pub fn new(state: ProwJobState) -> Self {
+        Self {
+            start_time: None,
+            pending_time: None,
+            completion_time: None,
+            state,
+            description: String::new(),
+            url: String::new(),
+            pod_name: String::new(),
+            build_id: String::new(),
+            jenkins_build_id: String::new(),
+            prev_report_states: BTreeMap::new(),
+        }
+    }
+}
+
+impl ProwJob {
+    /// The job's state; `None` before any status was written.
+    pub fn state(&self) -> Option<ProwJobState> {
+        self.status.as_ref().map(|status| status.state)
+    }
+
+    /// The job has finished: Prow's `Complete()`, true once `completionTime` is set.
+    pub fn is_complete(&self) -> bool {
+        self.status
+            .as_ref()
+            .is_some_and(|status| status.completion_time.is_some())
+    }
+
+    /// The build cluster alias, `default` when unset (Prow's `ClusterAlias`).
+    pub fn cluster_alias(&self) -> &str {
+        self.spec.cluster_alias()
+    }
+}
