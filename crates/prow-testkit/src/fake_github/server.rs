@@ -1,0 +1,384 @@
+//! The HTTP side: one axum handler that records the request, applies faults, checks the
+//! token and the rate-limit budget, dispatches to [`super::api`] (or [`super::admin`] under
+//! `/_fake/`), paginates lists, sets `ETag`/`Link`/`X-RateLimit-*` and answers conditional
+//! requests with `304`.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::api::{self, ApiRequest, Reply, ReplyBody};
+use super::clock;
+use super::faults::{Fault, FaultAction, take_matching};
+use super::journal::{RecordedRequest, RecordedWrite};
+use super::model::GitHubState;
+use super::paging::{PageRequest, link_header, percent_decode};
+use super::rate_limit::RateBudget;
+use super::render::Urls;
+
+/// Largest request body accepted.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Where GitHub documents its rate limits (used in rate-limit error bodies).
+pub const RATE_LIMIT_DOCS: &str =
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+
+/// Knobs that are not GitHub data: accepted tokens, the rate-limit budget, pending faults.
+#[derive(Debug, Clone)]
+pub struct Control {
+    /// Accepted tokens; empty = every request is accepted, with or without a token.
+    pub tokens: Vec<String>,
+    /// Primary rate-limit budget.
+    pub budget: RateBudget,
+    /// Pending faults, first match wins.
+    pub faults: Vec<Fault>,
+}
+
+/// Everything recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Journal {
+    /// Every request to a GitHub path.
+    pub requests: Vec<RecordedRequest>,
+    /// Every write to a GitHub path.
+    pub writes: Vec<RecordedWrite>,
+}
+
+/// State shared by the server task and the [`super::FakeGitHub`] handle.
+#[derive(Debug)]
+pub struct Shared {
+    /// GitHub data.
+    pub state: Mutex<GitHubState>,
+    /// Tokens, budget, faults.
+    pub control: Mutex<Control>,
+    /// Request and write log.
+    pub journal: Mutex<Journal>,
+    /// Base URLs for rendered objects.
+    pub urls: Urls,
+}
+
+/// Locks a mutex, ignoring poisoning (a panicking test must not hide the state).
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Builds the router serving GitHub paths and the `/_fake/` admin API.
+pub fn router(shared: Arc<Shared>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(shared)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return json_response(413, &json!({"message": "Payload too large"})),
+    };
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    if let Some(admin_path) = path.strip_prefix("/_fake/") {
+        return super::admin::handle(&shared, &parts.method, admin_path, &bytes);
+    }
+    let mut record = RecordedRequest {
+        method: parts.method.to_string(),
+        path: path.clone(),
+        query: query.clone(),
+        if_none_match: header_text(&parts.headers, header::IF_NONE_MATCH),
+        accept: header_text(&parts.headers, header::ACCEPT),
+        auth_scheme: header_text(&parts.headers, header::AUTHORIZATION)
+            .and_then(|v| v.split_whitespace().next().map(str::to_string)),
+        user_agent: header_text(&parts.headers, header::USER_AGENT),
+        status: 0,
+    };
+    let mut fault = take_matching(&mut lock(&shared.control).faults, parts.method.as_str(), &path);
+    if let Some(FaultAction::Delay { millis }) = fault {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        fault = None;
+    }
+    let host = header_text(&parts.headers, header::HOST);
+    let link_base = match host {
+        Some(host) => format!("http://{host}{path}"),
+        None => format!("{}{path}", shared.urls.api),
+    };
+    let response = serve(
+        &shared,
+        &parts.method,
+        &parts.headers,
+        &path,
+        query.as_deref(),
+        &bytes,
+        fault,
+        &link_base,
+    );
+    record.status = response.status().as_u16();
+    if api::is_write(parts.method.as_str()) {
+        lock(&shared.journal).writes.push(RecordedWrite {
+            method: record.method.clone(),
+            path: path.clone(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            status: record.status,
+            at: clock::now_rfc3339(),
+        });
+    }
+    lock(&shared.journal).requests.push(record);
+    response
+}
+
+#[allow(clippy::too_many_arguments)]
+fn serve(
+    shared: &Shared,
+    method: &Method,
+    headers: &HeaderMap,
+    path: &str,
+    query: Option<&str>,
+    bytes: &Bytes,
+    fault: Option<FaultAction>,
+    link_base: &str,
+) -> Response {
+    let mut control = lock(&shared.control);
+    if !control.tokens.is_empty() && !token_accepted(headers, &control.tokens) {
+        let body = json!({"message": "Bad credentials", "documentation_url": api::DOCS_URL,
+                          "status": "401"});
+        return json_response(401, &body);
+    }
+    let viewer_id = {
+        let state = lock(&shared.state);
+        state.user(state.viewer_login()).map(|u| u.id).unwrap_or(0)
+    };
+    match fault {
+        Some(FaultAction::Status { status, message }) => {
+            let reason = StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error");
+            let mut response = json_response(
+                status,
+                &json!({"message": message.as_deref().unwrap_or(reason),
+                        "documentation_url": api::DOCS_URL}),
+            );
+            control.budget.spend();
+            add_rate_headers(&mut response, &control.budget);
+            return response;
+        }
+        Some(FaultAction::PrimaryRateLimit) => {
+            let mut exhausted = control.budget;
+            exhausted.remaining = 0;
+            return primary_rate_limited(&exhausted, viewer_id);
+        }
+        Some(FaultAction::SecondaryRateLimit { retry_after }) => {
+            let mut response = json_response(
+                403,
+                &json!({
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
+                    "documentation_url": format!("{RATE_LIMIT_DOCS}#about-secondary-rate-limits"),
+                }),
+            );
+            set_header(&mut response, "retry-after", &retry_after.to_string());
+            add_rate_headers(&mut response, &control.budget);
+            return response;
+        }
+        Some(FaultAction::Delay { .. }) | None => {}
+    }
+    if method == Method::GET && path == "/rate_limit" {
+        let rate = control.budget.to_json();
+        let body = json!({"resources": {"core": rate}, "rate": rate});
+        let mut response = json_response(200, &body);
+        add_rate_headers(&mut response, &control.budget);
+        return response;
+    }
+    if control.budget.remaining == 0 {
+        return primary_rate_limited(&control.budget, viewer_id);
+    }
+    let body: Value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(bytes) {
+            Ok(value) => value,
+            Err(_) => {
+                control.budget.spend();
+                let mut response = json_response(
+                    400,
+                    &json!({"message": "Problems parsing JSON", "documentation_url": api::DOCS_URL}),
+                );
+                add_rate_headers(&mut response, &control.budget);
+                return response;
+            }
+        }
+    };
+    let now = clock::now_rfc3339();
+    let request = ApiRequest {
+        method: method.as_str(),
+        segments: path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect(),
+        query,
+        body: &body,
+        now: &now,
+    };
+    let reply = {
+        let mut state = lock(&shared.state);
+        api::dispatch(&mut state, &shared.urls, &request)
+    };
+    let (status, payload, link) = materialize(reply, query, link_base);
+    let is_get = method == Method::GET;
+    let etag = (is_get && status == 200).then(|| weak_etag(&payload));
+    if let (Some(etag), Some(condition)) = (&etag, header_text(headers, header::IF_NONE_MATCH))
+        && etag_matches(&condition, etag)
+    {
+        // A 304 does not count against the primary rate limit.
+        let mut response = empty_response(304);
+        set_header(&mut response, "etag", etag);
+        add_rate_headers(&mut response, &control.budget);
+        return response;
+    }
+    control.budget.spend();
+    let mut response = match payload {
+        Some(payload) => bytes_response(status, payload),
+        None => empty_response(status),
+    };
+    if let Some(etag) = etag {
+        set_header(&mut response, "etag", &etag);
+        set_header(&mut response, "cache-control", "private, max-age=60, s-maxage=60");
+    }
+    if let Some(link) = link {
+        set_header(&mut response, "link", &link);
+    }
+    add_rate_headers(&mut response, &control.budget);
+    response
+}
+
+/// Turns a reply into (status, serialized body, Link header), paginating lists.
+fn materialize(reply: Reply, query: Option<&str>, link_base: &str) -> (u16, Option<Vec<u8>>, Option<String>) {
+    match reply.body {
+        ReplyBody::Empty => (reply.status, None, None),
+        ReplyBody::One(value) => (reply.status, Some(to_json_bytes(&value)), None),
+        ReplyBody::List { items, wrap } => {
+            let page = PageRequest::from_query(query);
+            let slice = page.slice(&items).to_vec();
+            let link = link_header(link_base, query, page.page, page.last_page(items.len()));
+            let value = match wrap {
+                Some(key) => json!({"total_count": items.len(), key: slice}),
+                None => Value::Array(slice),
+            };
+            (reply.status, Some(to_json_bytes(&value)), link)
+        }
+    }
+}
+
+fn to_json_bytes(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// `W/"<sha256 of the body>"`, GitHub's weak ETag form.
+pub fn weak_etag(payload: &Option<Vec<u8>>) -> String {
+    let digest = Sha256::digest(payload.as_deref().unwrap_or_default());
+    format!("W/\"{}\"", hex::encode(digest))
+}
+
+/// Whether an `If-None-Match` value matches `etag` (weak comparison, lists and `*`).
+pub fn etag_matches(condition: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    condition
+        .split(',')
+        .any(|candidate| candidate.trim() == "*" || opaque(candidate) == opaque(etag))
+}
+
+fn token_accepted(headers: &HeaderMap, tokens: &[String]) -> bool {
+    let Some(value) = header_text(headers, header::AUTHORIZATION) else {
+        return false;
+    };
+    let mut words = value.split_whitespace();
+    let scheme = words.next().unwrap_or("");
+    let token = words.next().unwrap_or("");
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        && tokens.iter().any(|t| t == token)
+}
+
+fn primary_rate_limited(budget: &RateBudget, viewer_id: u64) -> Response {
+    let mut response = json_response(
+        403,
+        &json!({
+            "message": format!("API rate limit exceeded for user ID {viewer_id}."),
+            "documentation_url": RATE_LIMIT_DOCS,
+        }),
+    );
+    add_rate_headers(&mut response, budget);
+    response
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn set_header(response: &mut Response, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+fn add_rate_headers(response: &mut Response, budget: &RateBudget) {
+    for (name, value) in budget.headers() {
+        set_header(response, name, &value);
+    }
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn empty_response(status: u16) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status_code(status);
+    response
+}
+
+fn bytes_response(status: u16, payload: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(payload));
+    *response.status_mut() = status_code(status);
+    set_header(&mut response, "content-type", "application/json; charset=utf-8");
+    set_header(&mut response, "x-github-media-type", "github.v3; format=json");
+    set_header(&mut response, "x-github-api-version-selected", "2022-11-28");
+    response
+}
+
+/// A JSON response with GitHub's content type.
+pub fn json_response(status: u16, value: &Value) -> Response {
+    bytes_response(status, to_json_bytes(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_comparison_is_weak_and_handles_lists() {
+        let etag = "W/\"abc\"";
+        let cases = [
+            ("W/\"abc\"", true),
+            ("\"abc\"", true),
+            ("\"x\", W/\"abc\"", true),
+            ("*", true),
+            ("W/\"abd\"", false),
+        ];
+        for (condition, want) in cases {
+            assert_eq!(etag_matches(condition, etag), want, "{condition}");
+        }
+    }
+
+    #[test]
+    fn etag_depends_on_body() {
+        let a = weak_etag(&Some(b"[1]".to_vec()));
+        let b = weak_etag(&Some(b"[2]".to_vec()));
+        assert_ne!(a, b);
+        assert!(a.starts_with("W/\"") && a.ends_with('"'));
+    }
+}
