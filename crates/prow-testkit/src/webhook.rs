@@ -69,13 +69,19 @@ pub fn delivery_headers(
     body: &[u8],
 ) -> Vec<(&'static str, String)> {
     vec![
-        ("user-agent", format!("GitHub-Hookshot/{}", hookshot_version(hook_id))),
+        (
+            "user-agent",
+            format!("GitHub-Hookshot/{}", hookshot_version(hook_id)),
+        ),
         ("content-type", "application/json".to_string()),
         ("x-github-delivery", delivery_id.to_string()),
         ("x-github-event", event_type.to_string()),
         ("x-github-hook-id", hook_id.to_string()),
         ("x-github-hook-installation-target-id", target.1.to_string()),
-        ("x-github-hook-installation-target-type", target.0.to_string()),
+        (
+            "x-github-hook-installation-target-type",
+            target.0.to_string(),
+        ),
         ("x-hub-signature", signature_1(secret, body)),
         ("x-hub-signature-256", signature_256(secret, body)),
     ]
@@ -84,7 +90,10 @@ pub fn delivery_headers(
 /// A short hex build id for the `GitHub-Hookshot/<hex>` user agent (GitHub sends a 7-digit
 /// hex string that changes with their deployments).
 fn hookshot_version(seed: u64) -> String {
-    format!("{:07x}", (seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 36) & 0xfff_ffff)
+    format!(
+        "{:07x}",
+        (seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 36) & 0xfff_ffff
+    )
 }
 
 /// A random UUID version 4 string, as GitHub's `X-GitHub-Delivery` carries.
@@ -167,9 +176,15 @@ mod tests {
     fn delivery_ids_are_uuid_v4() {
         let first = delivery_id();
         let parts: Vec<&str> = first.split('-').collect();
-        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
         assert!(parts[2].starts_with('4'));
-        assert!(matches!(parts[3].chars().next(), Some('8' | '9' | 'a' | 'b')));
+        assert!(matches!(
+            parts[3].chars().next(),
+            Some('8' | '9' | 'a' | 'b')
+        ));
         assert_ne!(first, delivery_id());
     }
 

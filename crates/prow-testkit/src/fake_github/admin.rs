@@ -4,7 +4,7 @@
 use axum::http::Method;
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::clock;
 use super::faults::Fault;
@@ -117,5 +117,5 @@ pub fn reset(shared: &Shared, clear_state: bool) {
 }
 
 fn bad_request(message: &str) -> Response {
-    json_response(400, &Value::from(json!({"message": message})))
+    json_response(400, &json!({"message": message}))
 }

@@ -56,16 +56,28 @@ pub struct Reply {
 
 impl Reply {
     fn ok(value: Value) -> Self {
-        Self { status: 200, body: ReplyBody::One(value) }
+        Self {
+            status: 200,
+            body: ReplyBody::One(value),
+        }
     }
     fn created(value: Value) -> Self {
-        Self { status: 201, body: ReplyBody::One(value) }
+        Self {
+            status: 201,
+            body: ReplyBody::One(value),
+        }
     }
     fn list(items: Vec<Value>) -> Self {
-        Self { status: 200, body: ReplyBody::List { items, wrap: None } }
+        Self {
+            status: 200,
+            body: ReplyBody::List { items, wrap: None },
+        }
     }
     fn no_content() -> Self {
-        Self { status: 204, body: ReplyBody::Empty }
+        Self {
+            status: 204,
+            body: ReplyBody::Empty,
+        }
     }
     /// GitHub's 404 body.
     pub fn not_found() -> Self {
@@ -140,7 +152,10 @@ fn org_endpoint(
     };
     let is_member = |login: &str| org.members.iter().any(|m| m.eq_ignore_ascii_case(login));
     let users = |logins: &[String]| -> Vec<Value> {
-        logins.iter().map(|l| render::user(state, urls, l)).collect()
+        logins
+            .iter()
+            .map(|l| render::user(state, urls, l))
+            .collect()
     };
     match rest {
         [] => Reply::ok(json!({
@@ -166,7 +181,10 @@ fn org_endpoint(
         ["members", login] if is_member(login) => Reply::no_content(),
         ["public_members"] => Reply::list(users(&org.public_members)),
         ["public_members", login]
-            if org.public_members.iter().any(|m| m.eq_ignore_ascii_case(login)) =>
+            if org
+                .public_members
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(login)) =>
         {
             Reply::no_content()
         }
@@ -256,7 +274,8 @@ fn repo_endpoint(
         ("GET", ["contents", path @ ..]) if !path.is_empty() => {
             let repo = &state.repos[index];
             let path = path.join("/");
-            let git_ref = query_param(req.query, "ref").unwrap_or_else(|| repo.default_branch.clone());
+            let git_ref =
+                query_param(req.query, "ref").unwrap_or_else(|| repo.default_branch.clone());
             let found = repo.contents.iter().find(|c| {
                 c.path == path
                     && (c.git_ref == git_ref
@@ -282,7 +301,11 @@ fn repo_endpoint(
             if let Some((n, sha)) = refs.iter().find(|(n, _)| *n == name) {
                 return Reply::ok(render::git_ref(urls, repo, n, sha));
             }
-            let prefix = if name.is_empty() { String::new() } else { format!("{name}/") };
+            let prefix = if name.is_empty() {
+                String::new()
+            } else {
+                format!("{name}/")
+            };
             let matching: Vec<Value> = refs
                 .iter()
                 .filter(|(n, _)| n.starts_with(&prefix))
@@ -394,7 +417,11 @@ fn branches(
         },
         ("PUT", true) => {
             if !req.body.is_object() {
-                return Reply::validation_failed("Branch", "required_status_checks", "missing_field");
+                return Reply::validation_failed(
+                    "Branch",
+                    "required_status_checks",
+                    "missing_field",
+                );
             }
             branch.protected = true;
             branch.protection = Some(req.body.clone());
@@ -468,7 +495,7 @@ fn pulls(
             .filter(|p| wanted == "all" || p.state == wanted)
             .filter(|p| base.as_ref().is_none_or(|b| &p.base.branch == b))
             .collect();
-        pulls.sort_by(|a, b| b.number.cmp(&a.number));
+        pulls.sort_by_key(|p| std::cmp::Reverse(p.number));
         return Reply::list(
             pulls
                 .into_iter()
@@ -479,7 +506,11 @@ fn pulls(
     let Some(number) = rest.first().and_then(|n| n.parse::<u64>().ok()) else {
         return Reply::not_found();
     };
-    let Some(pull_index) = state.repos[index].pulls.iter().position(|p| p.number == number) else {
+    let Some(pull_index) = state.repos[index]
+        .pulls
+        .iter()
+        .position(|p| p.number == number)
+    else {
         return Reply::not_found();
     };
     match (req.method, &rest[1..]) {
@@ -523,7 +554,11 @@ fn pulls(
             }
             let repo = &state.repos[index];
             let view = render::pull(state, urls, repo, &repo.pulls[pull_index]);
-            if method == "POST" { Reply::created(view) } else { Reply::ok(view) }
+            if method == "POST" {
+                Reply::created(view)
+            } else {
+                Reply::ok(view)
+            }
         }
         _ => Reply::not_found(),
     }
@@ -554,10 +589,24 @@ fn issues(
             let repo = &mut state.repos[index];
             let body = req.body;
             if let Some(p) = repo.pulls.iter_mut().find(|p| p.number == number) {
-                patch_fields(body, &mut p.title, &mut p.body, &mut p.state, &mut p.labels, &mut p.assignees);
+                patch_fields(
+                    body,
+                    &mut p.title,
+                    &mut p.body,
+                    &mut p.state,
+                    &mut p.labels,
+                    &mut p.assignees,
+                );
                 p.updated_at = req.now.to_string();
             } else if let Some(i) = repo.issues.iter_mut().find(|i| i.number == number) {
-                patch_fields(body, &mut i.title, &mut i.body, &mut i.state, &mut i.labels, &mut i.assignees);
+                patch_fields(
+                    body,
+                    &mut i.title,
+                    &mut i.body,
+                    &mut i.state,
+                    &mut i.labels,
+                    &mut i.assignees,
+                );
                 i.updated_at = req.now.to_string();
             }
             Reply::ok(issue_view(state))
@@ -587,7 +636,10 @@ fn issues(
             };
             state.repos[index].comments.push(comment);
             let repo = &state.repos[index];
-            let stored = repo.comments.last().map(|c| render::comment(state, urls, repo, c));
+            let stored = repo
+                .comments
+                .last()
+                .map(|c| render::comment(state, urls, repo, c));
             Reply::created(stored.unwrap_or(Value::Null))
         }
         ("GET", ["labels"]) => {
@@ -632,7 +684,11 @@ fn issues(
                 }
             }
             let repo = &state.repos[index];
-            Reply::list(render::labels_named(urls, repo, &issue_label_names(repo, number)))
+            Reply::list(render::labels_named(
+                urls,
+                repo,
+                &issue_label_names(repo, number),
+            ))
         }
         ("DELETE", ["labels"]) => {
             if let Some(labels) = state.repos[index].issue_labels_mut(number) {
@@ -651,7 +707,11 @@ fn issues(
                 return Reply::error(404, "Label does not exist");
             }
             let repo = &state.repos[index];
-            Reply::ok(json!(render::labels_named(urls, repo, &issue_label_names(repo, number))))
+            Reply::ok(json!(render::labels_named(
+                urls,
+                repo,
+                &issue_label_names(repo, number)
+            )))
         }
         (method @ ("POST" | "DELETE"), ["assignees"]) => {
             let Some(logins) = string_list(&req.body["assignees"]) else {
@@ -669,7 +729,11 @@ fn issues(
                 }
             }
             let view = issue_view(state);
-            if method == "POST" { Reply::created(view) } else { Reply::ok(view) }
+            if method == "POST" {
+                Reply::created(view)
+            } else {
+                Reply::ok(view)
+            }
         }
         _ => Reply::not_found(),
     }
@@ -758,7 +822,12 @@ fn repo_labels(
     match (req.method, rest) {
         ("GET", []) => {
             let repo = &state.repos[index];
-            Reply::list(repo.labels.iter().map(|l| render::label(urls, repo, l)).collect())
+            Reply::list(
+                repo.labels
+                    .iter()
+                    .map(|l| render::label(urls, repo, l))
+                    .collect(),
+            )
         }
         ("POST", []) => {
             let Some(name) = req.body["name"].as_str() else {
@@ -848,7 +917,10 @@ fn create_status(
         id: state.allocate_id(),
         sha: sha.to_string(),
         state: status_state.to_string(),
-        context: req.body["context"].as_str().unwrap_or("default").to_string(),
+        context: req.body["context"]
+            .as_str()
+            .unwrap_or("default")
+            .to_string(),
         description: req.body["description"].as_str().map(str::to_string),
         target_url: req.body["target_url"].as_str().map(str::to_string),
         creator: state.viewer_login().to_string(),
@@ -856,7 +928,10 @@ fn create_status(
     };
     state.repos[index].statuses.push(status);
     let repo = &state.repos[index];
-    let view = repo.statuses.last().map(|s| render::status(state, urls, repo, s));
+    let view = repo
+        .statuses
+        .last()
+        .map(|s| render::status(state, urls, repo, s));
     Reply::created(view.unwrap_or(Value::Null))
 }
 
@@ -910,7 +985,11 @@ fn check_runs(
             let (Some(name), Some(head_sha)) =
                 (req.body["name"].as_str(), req.body["head_sha"].as_str())
             else {
-                let field = if req.body["name"].is_string() { "head_sha" } else { "name" };
+                let field = if req.body["name"].is_string() {
+                    "head_sha"
+                } else {
+                    "name"
+                };
                 return Reply::validation_failed("CheckRun", field, "missing_field");
             };
             let mut run = CheckRun {
@@ -923,7 +1002,10 @@ fn check_runs(
             apply_check_run_fields(&mut run, req.body, req.now);
             state.repos[index].check_runs.push(run);
             let repo = &state.repos[index];
-            let view = repo.check_runs.last().map(|c| render::check_run(urls, repo, c));
+            let view = repo
+                .check_runs
+                .last()
+                .map(|c| render::check_run(urls, repo, c));
             Reply::created(view.unwrap_or(Value::Null))
         }
         (method @ ("GET" | "PATCH"), [id]) => {

@@ -138,7 +138,10 @@ mod tests {
             Some("GET"),
             "/repos/*",
             2,
-            FaultAction::Status { status: 502, message: None },
+            FaultAction::Status {
+                status: 502,
+                message: None,
+            },
         )];
         assert!(take_matching(&mut faults, "POST", "/repos/o/r").is_none());
         assert!(take_matching(&mut faults, "GET", "/user").is_none());
@@ -155,6 +158,9 @@ mod tests {
                       {"path":"*","action":{"kind":"delay","millis":5}}]"#;
         let faults: Vec<Fault> = serde_json::from_str(doc).expect("valid faults");
         assert_eq!(faults[1].times, 1);
-        assert_eq!(faults[1].action, FaultAction::SecondaryRateLimit { retry_after: 60 });
+        assert_eq!(
+            faults[1].action,
+            FaultAction::SecondaryRateLimit { retry_after: 60 }
+        );
     }
 }

@@ -444,7 +444,10 @@ impl GitHubState {
         }
         for login in logins {
             let known = users.iter().any(|u| u.login.eq_ignore_ascii_case(&login))
-                || self.orgs.iter().any(|o| o.login.eq_ignore_ascii_case(&login));
+                || self
+                    .orgs
+                    .iter()
+                    .any(|o| o.login.eq_ignore_ascii_case(&login));
             if !known && !login.is_empty() {
                 let kind = if login.ends_with("[bot]") {
                     AccountKind::Bot
@@ -534,21 +537,23 @@ impl GitHubState {
 
     /// Finds an organization by login.
     pub fn org(&self, login: &str) -> Option<&Org> {
-        self.orgs.iter().find(|o| o.login.eq_ignore_ascii_case(login))
+        self.orgs
+            .iter()
+            .find(|o| o.login.eq_ignore_ascii_case(login))
     }
 
     /// Finds a repository.
     pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
-        self.repos.iter().find(|r| {
-            r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name)
-        })
+        self.repos
+            .iter()
+            .find(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
     }
 
     /// Finds a repository for editing.
     pub fn repo_mut(&mut self, owner: &str, name: &str) -> Option<&mut Repo> {
-        self.repos.iter_mut().find(|r| {
-            r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name)
-        })
+        self.repos
+            .iter_mut()
+            .find(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
     }
 
     /// Adds (or replaces) a repository and normalizes the state.
@@ -662,7 +667,13 @@ mod tests {
 
     #[test]
     fn permission_rank_orders_github_permissions() {
-        let cases = [("read", 0), ("triage", 1), ("write", 2), ("maintain", 3), ("admin", 4)];
+        let cases = [
+            ("read", 0),
+            ("triage", 1),
+            ("write", 2),
+            ("maintain", 3),
+            ("admin", 4),
+        ];
         for (permission, rank) in cases {
             assert_eq!(permission_rank(permission), rank, "{permission}");
         }

@@ -33,7 +33,9 @@ impl PageRequest {
 
     /// The slice of `items` on this page.
     pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
-        let start = (self.page - 1).saturating_mul(self.per_page).min(items.len());
+        let start = (self.page - 1)
+            .saturating_mul(self.per_page)
+            .min(items.len());
         let end = start.saturating_add(self.per_page).min(items.len());
         &items[start..end]
     }
@@ -101,7 +103,9 @@ pub fn percent_decode(input: &str) -> String {
 }
 
 fn hex_value(byte: u8) -> Option<u8> {
-    char::from(byte).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    char::from(byte)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 #[cfg(test)]
@@ -130,10 +134,20 @@ mod tests {
     #[test]
     fn slices_and_last_page() {
         let items: Vec<u32> = (1..=65).collect();
-        let third = PageRequest { page: 3, per_page: 30 };
+        let third = PageRequest {
+            page: 3,
+            per_page: 30,
+        };
         assert_eq!(third.slice(&items), &[61, 62, 63, 64, 65]);
         assert_eq!(third.last_page(items.len()), 3);
-        assert_eq!(PageRequest { page: 9, per_page: 30 }.slice(&items), &[] as &[u32]);
+        assert_eq!(
+            PageRequest {
+                page: 9,
+                per_page: 30
+            }
+            .slice(&items),
+            &[] as &[u32]
+        );
         assert_eq!(third.last_page(0), 1);
     }
 
@@ -141,34 +155,61 @@ mod tests {
     fn link_header_matches_github_format() {
         let base = "http://h/repos/o/r/pulls/1/files";
         let cases = [
-            (Some("per_page=30"), 1, 3, Some(concat!(
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=2>; rel=\"next\", ",
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=3>; rel=\"last\""
-            ))),
-            (Some("per_page=30&page=2"), 2, 3, Some(concat!(
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=1>; rel=\"prev\", ",
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=3>; rel=\"next\", ",
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=3>; rel=\"last\", ",
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=1>; rel=\"first\""
-            ))),
-            (Some("page=3&per_page=30"), 3, 3, Some(concat!(
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=2>; rel=\"prev\", ",
-                "<http://h/repos/o/r/pulls/1/files?per_page=30&page=1>; rel=\"first\""
-            ))),
-            (None, 1, 2, Some(concat!(
-                "<http://h/repos/o/r/pulls/1/files?page=2>; rel=\"next\", ",
-                "<http://h/repos/o/r/pulls/1/files?page=2>; rel=\"last\""
-            ))),
+            (
+                Some("per_page=30"),
+                1,
+                3,
+                Some(concat!(
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=2>; rel=\"next\", ",
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=3>; rel=\"last\""
+                )),
+            ),
+            (
+                Some("per_page=30&page=2"),
+                2,
+                3,
+                Some(concat!(
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=1>; rel=\"prev\", ",
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=3>; rel=\"next\", ",
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=3>; rel=\"last\", ",
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=1>; rel=\"first\""
+                )),
+            ),
+            (
+                Some("page=3&per_page=30"),
+                3,
+                3,
+                Some(concat!(
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=2>; rel=\"prev\", ",
+                    "<http://h/repos/o/r/pulls/1/files?per_page=30&page=1>; rel=\"first\""
+                )),
+            ),
+            (
+                None,
+                1,
+                2,
+                Some(concat!(
+                    "<http://h/repos/o/r/pulls/1/files?page=2>; rel=\"next\", ",
+                    "<http://h/repos/o/r/pulls/1/files?page=2>; rel=\"last\""
+                )),
+            ),
             (None, 1, 1, None),
         ];
         for (query, page, last, want) in cases {
-            assert_eq!(link_header(base, query, page, last).as_deref(), want, "{query:?}");
+            assert_eq!(
+                link_header(base, query, page, last).as_deref(),
+                want,
+                "{query:?}"
+            );
         }
     }
 
     #[test]
     fn query_param_and_percent_decode() {
-        assert_eq!(query_param(Some("ref=feature%2Fx&a=1"), "ref").as_deref(), Some("feature/x"));
+        assert_eq!(
+            query_param(Some("ref=feature%2Fx&a=1"), "ref").as_deref(),
+            Some("feature/x")
+        );
         assert_eq!(query_param(Some("a=1"), "ref"), None);
         assert_eq!(percent_decode("do-not-merge%2Fhold"), "do-not-merge/hold");
         assert_eq!(percent_decode("100%"), "100%");

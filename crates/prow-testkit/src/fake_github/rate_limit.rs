@@ -73,6 +73,9 @@ mod tests {
         budget.spend();
         budget.spend();
         assert_eq!((budget.remaining, budget.used()), (0, 2));
-        assert_eq!(budget.headers()[1], ("x-ratelimit-remaining", "0".to_string()));
+        assert_eq!(
+            budget.headers()[1],
+            ("x-ratelimit-remaining", "0".to_string())
+        );
     }
 }

@@ -24,12 +24,9 @@ fn node_id(kind: &str, id: u64) -> String {
 
 /// Stable id for a login that is not in the state.
 fn login_id(login: &str) -> u64 {
-    login
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
-        % 1_000_000_000
+    login.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }) % 1_000_000_000
 }
 
 /// A user object (`simple-user`).
@@ -163,7 +160,10 @@ pub fn labels_named(urls: &Urls, repo: &Repo, names: &[String]) -> Vec<Value> {
 }
 
 fn pull_side(state: &GitHubState, urls: &Urls, side: &super::model::PullRef) -> Value {
-    let (owner, _) = side.repo.split_once('/').unwrap_or((side.repo.as_str(), ""));
+    let (owner, _) = side
+        .repo
+        .split_once('/')
+        .unwrap_or((side.repo.as_str(), ""));
     let repo_value = side
         .repo
         .split_once('/')
@@ -184,9 +184,8 @@ pub fn pull(state: &GitHubState, urls: &Urls, repo_: &Repo, pull: &PullRequest) 
     let api = &urls.api;
     let full = repo_.full_name();
     let n = pull.number;
-    let users = |logins: &[String]| -> Vec<Value> {
-        logins.iter().map(|l| user(state, urls, l)).collect()
-    };
+    let users =
+        |logins: &[String]| -> Vec<Value> { logins.iter().map(|l| user(state, urls, l)).collect() };
     let closed_at = (pull.state == "closed").then(|| pull.updated_at.clone());
     let merged_at = pull.merged.then(|| pull.updated_at.clone());
     let mut value = json!({
@@ -268,12 +267,50 @@ pub fn issue(state: &GitHubState, urls: &Urls, repo_: &Repo, number: u64) -> Opt
     let full = repo_.full_name();
     let (id, title, body, author, issue_state, labels, assignees, created, updated, is_pull) =
         if let Some(p) = repo_.pull(number) {
-            let f = (p.id, &p.title, &p.body, &p.user, &p.state, &p.labels, &p.assignees);
-            (f.0, f.1, f.2, f.3, f.4, f.5, f.6, &p.created_at, &p.updated_at, true)
+            let f = (
+                p.id,
+                &p.title,
+                &p.body,
+                &p.user,
+                &p.state,
+                &p.labels,
+                &p.assignees,
+            );
+            (
+                f.0,
+                f.1,
+                f.2,
+                f.3,
+                f.4,
+                f.5,
+                f.6,
+                &p.created_at,
+                &p.updated_at,
+                true,
+            )
         } else {
             let i = repo_.issues.iter().find(|i| i.number == number)?;
-            let f = (i.id, &i.title, &i.body, &i.user, &i.state, &i.labels, &i.assignees);
-            (f.0, f.1, f.2, f.3, f.4, f.5, f.6, &i.created_at, &i.updated_at, false)
+            let f = (
+                i.id,
+                &i.title,
+                &i.body,
+                &i.user,
+                &i.state,
+                &i.labels,
+                &i.assignees,
+            );
+            (
+                f.0,
+                f.1,
+                f.2,
+                f.3,
+                f.4,
+                f.5,
+                f.6,
+                &i.created_at,
+                &i.updated_at,
+                false,
+            )
         };
     let mut value = json!({
         "id": id,
@@ -318,7 +355,11 @@ pub fn issue(state: &GitHubState, urls: &Urls, repo_: &Repo, number: u64) -> Opt
 pub fn comment(state: &GitHubState, urls: &Urls, repo_: &Repo, c: &IssueComment) -> Value {
     let api = &urls.api;
     let full = repo_.full_name();
-    let kind = if repo_.pull(c.issue_number).is_some() { "pull" } else { "issues" };
+    let kind = if repo_.pull(c.issue_number).is_some() {
+        "pull"
+    } else {
+        "issues"
+    };
     json!({
         "id": c.id,
         "node_id": node_id("012:IssueComment", c.id),
@@ -573,7 +614,11 @@ mod tests {
     #[test]
     fn latest_status_per_context_wins() {
         let repo = Repo {
-            statuses: vec![status("a", "pending"), status("b", "failure"), status("a", "success")],
+            statuses: vec![
+                status("a", "pending"),
+                status("b", "failure"),
+                status("a", "success"),
+            ],
             ..Repo::default()
         };
         let latest = latest_statuses(&repo, "abc");

@@ -94,7 +94,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         user_agent: header_text(&parts.headers, header::USER_AGENT),
         status: 0,
     };
-    let mut fault = take_matching(&mut lock(&shared.control).faults, parts.method.as_str(), &path);
+    let mut fault = take_matching(
+        &mut lock(&shared.control).faults,
+        parts.method.as_str(),
+        &path,
+    );
     if let Some(FaultAction::Delay { millis }) = fault {
         tokio::time::sleep(Duration::from_millis(millis)).await;
         fault = None;
@@ -244,7 +248,11 @@ fn serve(
     };
     if let Some(etag) = etag {
         set_header(&mut response, "etag", &etag);
-        set_header(&mut response, "cache-control", "private, max-age=60, s-maxage=60");
+        set_header(
+            &mut response,
+            "cache-control",
+            "private, max-age=60, s-maxage=60",
+        );
     }
     if let Some(link) = link {
         set_header(&mut response, "link", &link);
@@ -254,7 +262,11 @@ fn serve(
 }
 
 /// Turns a reply into (status, serialized body, Link header), paginating lists.
-fn materialize(reply: Reply, query: Option<&str>, link_base: &str) -> (u16, Option<Vec<u8>>, Option<String>) {
+fn materialize(
+    reply: Reply,
+    query: Option<&str>,
+    link_base: &str,
+) -> (u16, Option<Vec<u8>>, Option<String>) {
     match reply.body {
         ReplyBody::Empty => (reply.status, None, None),
         ReplyBody::One(value) => (reply.status, Some(to_json_bytes(&value)), None),
@@ -344,8 +356,16 @@ fn empty_response(status: u16) -> Response {
 fn bytes_response(status: u16, payload: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(payload));
     *response.status_mut() = status_code(status);
-    set_header(&mut response, "content-type", "application/json; charset=utf-8");
-    set_header(&mut response, "x-github-media-type", "github.v3; format=json");
+    set_header(
+        &mut response,
+        "content-type",
+        "application/json; charset=utf-8",
+    );
+    set_header(
+        &mut response,
+        "x-github-media-type",
+        "github.v3; format=json",
+    );
     set_header(&mut response, "x-github-api-version-selected", "2022-11-28");
     response
 }

@@ -59,7 +59,11 @@ pub struct PayloadEdit {
 }
 
 /// Paths of repository objects inside the payloads.
-const REPO_POINTERS: [&str; 3] = ["/repository", "/pull_request/base/repo", "/pull_request/head/repo"];
+const REPO_POINTERS: [&str; 3] = [
+    "/repository",
+    "/pull_request/base/repo",
+    "/pull_request/head/repo",
+];
 
 impl PayloadEdit {
     /// Parses a payload.
@@ -166,7 +170,10 @@ impl PayloadEdit {
         if let Some(slot) = self.value.pointer_mut(pointer) {
             *slot = value;
         } else if let Some((parent, key)) = pointer.rsplit_once('/')
-            && let Some(object) = self.value.pointer_mut(parent).and_then(Value::as_object_mut)
+            && let Some(object) = self
+                .value
+                .pointer_mut(parent)
+                .and_then(Value::as_object_mut)
         {
             object.insert(key.replace("~1", "/").replace("~0", "~"), value);
         }
@@ -235,14 +242,20 @@ mod tests {
         let v = edited.value();
         assert_eq!(v["repository"]["full_name"], "prow-rs-demo/hello");
         assert_eq!(v["repository"]["owner"]["login"], "prow-rs-demo");
-        assert_eq!(v["pull_request"]["base"]["repo"]["full_name"], "prow-rs-demo/hello");
+        assert_eq!(
+            v["pull_request"]["base"]["repo"]["full_name"],
+            "prow-rs-demo/hello"
+        );
         assert_eq!(v["number"], 7);
         assert_eq!(v["pull_request"]["number"], 7);
         assert_eq!(v["pull_request"]["head"]["sha"], "abc123");
         let url = v["repository"]["html_url"].as_str().unwrap_or("");
         assert!(url.ends_with("/prow-rs-demo/hello"), "{url}");
         // Untouched fields keep their recorded values.
-        assert_eq!(v["pull_request"]["title"], "Update the README with new information.");
+        assert_eq!(
+            v["pull_request"]["title"],
+            "Update the README with new information."
+        );
     }
 
     #[test]

@@ -1,0 +1,54 @@
+//! `fake-github`: the prow-rs fake GitHub REST server as a process, for local runs and
+//! end-to-end tests. Prints one line containing `listening` and the base URL, serves until
+//! SIGINT or SIGTERM. Script it with the `/_fake/` admin API (see `prow_testkit::fake_github`).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Parser;
+use prow_testkit::fake_github::FakeGitHub;
+
+/// A fake GitHub REST API v3 server on loopback, scriptable over `/_fake/`.
+#[derive(Debug, Parser)]
+#[command(name = "fake-github", version)]
+struct Args {
+    /// Port to listen on; 0 picks a free port (the URL is printed on start).
+    #[arg(long, env = "FAKE_GITHUB_PORT", default_value_t = 0)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, env = "FAKE_GITHUB_ADDRESS", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    address: IpAddr,
+    /// State document (JSON) to preload: orgs, users, repos, pull requests, ...
+    #[arg(long, env = "FAKE_GITHUB_STATE")]
+    state: Option<PathBuf>,
+    /// Accept only this token (`Authorization: Bearer <t>` or `token <t>`); repeatable.
+    /// Without it every request is accepted.
+    #[arg(long, env = "FAKE_GITHUB_TOKEN")]
+    token: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let github = FakeGitHub::start_on(SocketAddr::new(args.address, args.port))
+        .await
+        .context("start fake GitHub")?;
+    if let Some(path) = &args.state {
+        github.load_state_file(path).context("load --state")?;
+    }
+    github.set_tokens(args.token);
+    println!("fake-github listening on {}", github.url());
+    wait_for_signal().await?;
+    github.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("install SIGTERM handler")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("wait for SIGINT"),
+        _ = terminate.recv() => Ok(()),
+    }
+}
