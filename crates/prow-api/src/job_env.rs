@@ -59,7 +59,11 @@ pub struct JobSpec {
     #[serde(default, rename = "buildid", skip_serializing_if = "String::is_empty")]
     pub build_id: String,
     /// Name of the ProwJob.
-    #[serde(default, rename = "prowjobid", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        rename = "prowjobid",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub prow_job_id: String,
     /// The code under test.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,7 +82,11 @@ pub struct JobSpec {
 impl JobSpec {
     /// The job spec for a run of `spec` with `build_id`, as the ProwJob named `prow_job_id`
     /// (Prow's `NewJobSpec`).
-    pub fn new(spec: &ProwJobSpec, build_id: impl Into<String>, prow_job_id: impl Into<String>) -> Self {
+    pub fn new(
+        spec: &ProwJobSpec,
+        build_id: impl Into<String>,
+        prow_job_id: impl Into<String>,
+    ) -> Self {
         Self {
             job_type: spec.job_type,
             job: spec.job.clone(),
@@ -226,6 +234,9 @@ mod tests {
         }
     }
 
+    /// Name, spec, expected variables.
+    type EnvCase = (&'static str, JobSpec, Vec<(&'static str, String)>);
+
     // The table of Prow's TestEnvironmentForSpec (pkg/pod-utils/downwardapi/jobspec_test.go).
     #[test]
     fn env_matches_prow() {
@@ -239,18 +250,19 @@ mod tests {
                 ("JOB_SPEC", job_spec.to_owned()),
             ]
         };
-        let with_refs = |mut env: Vec<(&'static str, String)>, base_name: &str, host: &str, refs: &str| {
-            env.extend([
-                ("REPO_OWNER", "org-name".to_owned()),
-                ("REPO_NAME", "repo-name".to_owned()),
-                ("SRC_BASE", base_name.to_owned()),
-                ("SRC_HOST", host.to_owned()),
-                ("PULL_BASE_REF", "base-ref".to_owned()),
-                ("PULL_BASE_SHA", "base-sha".to_owned()),
-                ("PULL_REFS", refs.to_owned()),
-            ]);
-            env
-        };
+        let with_refs =
+            |mut env: Vec<(&'static str, String)>, base_name: &str, host: &str, refs: &str| {
+                env.extend([
+                    ("REPO_OWNER", "org-name".to_owned()),
+                    ("REPO_NAME", "repo-name".to_owned()),
+                    ("SRC_BASE", base_name.to_owned()),
+                    ("SRC_HOST", host.to_owned()),
+                    ("PULL_BASE_REF", "base-ref".to_owned()),
+                    ("PULL_BASE_SHA", "base-sha".to_owned()),
+                    ("PULL_REFS", refs.to_owned()),
+                ]);
+                env
+            };
         let pull = |number: u64, author: &str, sha: &str, head_ref: &str, title: &str| Pull {
             number,
             author: author.into(),
@@ -264,16 +276,29 @@ mod tests {
         let mut batch_refs = plain_refs.clone();
         batch_refs.pulls = vec![
             pull(1, "author-name", "pull-sha", "branch-name-1", ""),
-            pull(2, "other-author-name", "second-pull-sha", "branch-name-2", ""),
+            pull(
+                2,
+                "other-author-name",
+                "second-pull-sha",
+                "branch-name-2",
+                "",
+            ),
         ];
         let mut presubmit_refs = plain_refs.clone();
-        presubmit_refs.pulls = vec![pull(1, "author-name", "pull-sha", "branch-name", "pull-title")];
+        presubmit_refs.pulls = vec![pull(
+            1,
+            "author-name",
+            "pull-sha",
+            "branch-name",
+            "pull-title",
+        )];
         let mut alias_refs = plain_refs.clone();
         alias_refs.path_alias = "k8s.io/repo-name".into();
         let mut link_refs = plain_refs.clone();
         link_refs.repo_link = "https://gitlab.com/org-name/repo-name".into();
 
-        let periodic_json = r#"{"type":"periodic","job":"job-name","buildid":"0","prowjobid":"prowjob"}"#;
+        let periodic_json =
+            r#"{"type":"periodic","job":"job-name","buildid":"0","prowjobid":"prowjob"}"#;
         let mut kubernetes_env = base("periodic", periodic_json);
         kubernetes_env.push(("BUILD_NUMBER", "0".to_owned()));
         let mut presubmit_env = with_refs(
@@ -292,8 +317,12 @@ mod tests {
             ("PULL_TITLE", "pull-title".to_owned()),
         ]);
 
-        let cases: Vec<(&str, JobSpec, Vec<(&str, String)>)> = vec![
-            ("periodic job", spec(ProwJobType::Periodic, None, None), base("periodic", periodic_json)),
+        let cases: Vec<EnvCase> = vec![
+            (
+                "periodic job",
+                spec(ProwJobType::Periodic, None, None),
+                base("periodic", periodic_json),
+            ),
             (
                 "postsubmit job",
                 spec(ProwJobType::Postsubmit, Some(plain_refs.clone()), None),
@@ -320,7 +349,11 @@ mod tests {
                     "base-ref:base-sha,1:pull-sha,2:second-pull-sha",
                 ),
             ),
-            ("presubmit job", spec(ProwJobType::Presubmit, Some(presubmit_refs), None), presubmit_env),
+            (
+                "presubmit job",
+                spec(ProwJobType::Presubmit, Some(presubmit_refs), None),
+                presubmit_env,
+            ),
             (
                 "postsubmit job with path alias",
                 spec(ProwJobType::Postsubmit, Some(alias_refs), None),
@@ -347,7 +380,11 @@ mod tests {
                     "base-ref:base-sha",
                 ),
             ),
-            ("kubernetes agent", spec(ProwJobType::Periodic, None, Some(ProwJobAgent::Kubernetes)), kubernetes_env),
+            (
+                "kubernetes agent",
+                spec(ProwJobType::Periodic, None, Some(ProwJobAgent::Kubernetes)),
+                kubernetes_env,
+            ),
             (
                 "jenkins agent",
                 spec(ProwJobType::Periodic, None, Some(ProwJobAgent::Jenkins)),
@@ -355,7 +392,8 @@ mod tests {
             ),
         ];
         for (name, spec, want) in cases {
-            let got: BTreeMap<String, String> = env_for_spec(&spec).expect(name).into_iter().collect();
+            let got: BTreeMap<String, String> =
+                env_for_spec(&spec).expect(name).into_iter().collect();
             let want: BTreeMap<String, String> =
                 want.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
             assert_eq!(got, want, "{name}");
@@ -364,7 +402,12 @@ mod tests {
 
     #[test]
     fn env_is_sorted_by_name() {
-        let env = env_for_spec(&spec(ProwJobType::Periodic, None, Some(ProwJobAgent::Kubernetes))).expect("env");
+        let env = env_for_spec(&spec(
+            ProwJobType::Periodic,
+            None,
+            Some(ProwJobAgent::Kubernetes),
+        ))
+        .expect("env");
         let names: Vec<&str> = env.iter().map(|(name, _)| name.as_str()).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();
@@ -375,10 +418,16 @@ mod tests {
     fn missing_refs_and_pulls_are_errors() {
         assert!(matches!(
             env_for_spec(&spec(ProwJobType::Postsubmit, None, None)),
-            Err(Error::MissingRefs { job_type: ProwJobType::Postsubmit })
+            Err(Error::MissingRefs {
+                job_type: ProwJobType::Postsubmit
+            })
         ));
         assert!(matches!(
-            env_for_spec(&spec(ProwJobType::Presubmit, Some(refs("o", "r", "main", "")), None)),
+            env_for_spec(&spec(
+                ProwJobType::Presubmit,
+                Some(refs("o", "r", "main", "")),
+                None
+            )),
             Err(Error::MissingPull)
         ));
     }
@@ -411,7 +460,12 @@ mod tests {
             title: "Fix <b> & \u{2028}".into(),
             ..Pull::default()
         }];
-        let json = spec(ProwJobType::Presubmit, Some(refs), None).to_json().expect("json");
-        assert!(json.contains(r#""title":"Fix \u003cb\u003e \u0026 \u2028""#), "{json}");
+        let json = spec(ProwJobType::Presubmit, Some(refs), None)
+            .to_json()
+            .expect("json");
+        assert!(
+            json.contains(r#""title":"Fix \u003cb\u003e \u0026 \u2028""#),
+            "{json}"
+        );
     }
 }

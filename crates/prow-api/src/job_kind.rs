@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 
 /// How a job is triggered (`ProwJobType`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ProwJobType {
     /// Runs on unmerged pull requests (`presubmit`).
@@ -61,7 +63,9 @@ impl FromStr for ProwJobType {
 }
 
 /// Where a job is in its life (`ProwJobState`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ProwJobState {
     /// Created and waiting to be scheduled (`scheduling`).
@@ -110,7 +114,10 @@ impl ProwJobState {
     pub const fn is_complete(self) -> bool {
         matches!(
             self,
-            ProwJobState::Success | ProwJobState::Failure | ProwJobState::Aborted | ProwJobState::Error
+            ProwJobState::Success
+                | ProwJobState::Failure
+                | ProwJobState::Aborted
+                | ProwJobState::Error
         )
     }
 
@@ -126,7 +133,10 @@ impl ProwJobState {
 
     /// The job finished unsuccessfully (failure, aborted or error).
     pub const fn is_unsuccessful(self) -> bool {
-        matches!(self, ProwJobState::Failure | ProwJobState::Aborted | ProwJobState::Error)
+        matches!(
+            self,
+            ProwJobState::Failure | ProwJobState::Aborted | ProwJobState::Error
+        )
     }
 
     /// The GitHub commit status state Prow's reporter uses for this job state
@@ -225,7 +235,10 @@ mod tests {
         for job_type in ProwJobType::ALL {
             let json = serde_json::to_string(&job_type).expect("serialize");
             assert_eq!(json, format!("\"{}\"", job_type.as_str()));
-            assert_eq!(job_type.as_str().parse::<ProwJobType>().ok(), Some(job_type));
+            assert_eq!(
+                job_type.as_str().parse::<ProwJobType>().ok(),
+                Some(job_type)
+            );
         }
         assert_eq!(
             serde_json::to_string(&ProwJobAgent::TektonPipeline).expect("serialize"),

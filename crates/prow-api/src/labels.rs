@@ -183,11 +183,21 @@ mod tests {
         }
     }
 
+    /// Name, spec, extra labels, expected labels, expected annotations.
+    type LabelCase = (
+        &'static str,
+        ProwJobSpec,
+        BTreeMap<String, String>,
+        BTreeMap<String, String>,
+        BTreeMap<String, String>,
+    );
+
     // Cases mirror Prow's TestLabelsAndAnnotationsForSpec (pkg/pod-utils/decorate).
     #[test]
     fn labels_and_annotations() {
-        let long_job = "periodic-ci-redhat-openshift-ecosystem-preflight-ocp-4.8-preflight-cluster-claim-aws";
-        let cases: Vec<(&str, ProwJobSpec, BTreeMap<String, String>, BTreeMap<String, String>, BTreeMap<String, String>)> = vec![
+        let long_job =
+            "periodic-ci-redhat-openshift-ecosystem-preflight-ocp-4.8-preflight-cluster-claim-aws";
+        let cases: Vec<LabelCase> = vec![
             (
                 "periodic without refs",
                 ProwJobSpec::new(ProwJobType::Periodic, "job"),
@@ -209,14 +219,17 @@ mod tests {
                 map(&[
                     (CREATED_BY_PROW, "true"),
                     (PROW_JOB_TYPE, "periodic"),
-                    (PROW_JOB, "periodic-ci-redhat-openshift-ecosystem-preflight-ocp-4.8-prefli"),
+                    (
+                        PROW_JOB,
+                        "periodic-ci-redhat-openshift-ecosystem-preflight-ocp-4.8-prefli",
+                    ),
                     (CONTEXT, ""),
                 ]),
                 map(&[(PROW_JOB, long_job), (CONTEXT, "")]),
             ),
             (
                 "truncation drops trailing separators",
-                ProwJobSpec::new(ProwJobType::Periodic, &format!("{}-_.tail", "a".repeat(60))),
+                ProwJobSpec::new(ProwJobType::Periodic, format!("{}-_.tail", "a".repeat(60))),
                 BTreeMap::new(),
                 map(&[
                     (CREATED_BY_PROW, "true"),
@@ -224,7 +237,10 @@ mod tests {
                     (PROW_JOB, &"a".repeat(60)),
                     (CONTEXT, ""),
                 ]),
-                map(&[(PROW_JOB, &format!("{}-_.tail", "a".repeat(60))), (CONTEXT, "")]),
+                map(&[
+                    (PROW_JOB, &format!("{}-_.tail", "a".repeat(60))),
+                    (CONTEXT, ""),
+                ]),
             ),
             (
                 "presubmit with refs and extra labels",
@@ -234,7 +250,10 @@ mod tests {
                         org: "org".into(),
                         repo: "repo".into(),
                         base_ref: "main".into(),
-                        pulls: vec![Pull { number: 42, ..Pull::default() }],
+                        pulls: vec![Pull {
+                            number: 42,
+                            ..Pull::default()
+                        }],
                         ..Refs::default()
                     }),
                     ..ProwJobSpec::new(ProwJobType::Presubmit, "pull-job")
@@ -279,7 +298,8 @@ mod tests {
         ];
         for (name, spec, extra, want_labels, want_annotations) in cases {
             let extra_annotations = map(&[]);
-            let (labels, annotations) = labels_and_annotations_for_spec(&spec, &extra, &extra_annotations);
+            let (labels, annotations) =
+                labels_and_annotations_for_spec(&spec, &extra, &extra_annotations);
             assert_eq!(labels, want_labels, "{name}: labels");
             assert_eq!(annotations, want_annotations, "{name}: annotations");
         }
@@ -288,8 +308,14 @@ mod tests {
     #[test]
     fn extra_annotations_win() {
         let spec = ProwJobSpec::new(ProwJobType::Periodic, "job");
-        let (_, annotations) =
-            labels_and_annotations_for_spec(&spec, &BTreeMap::new(), &map(&[(PROW_JOB, "other"), ("x", "y")]));
-        assert_eq!(annotations, map(&[(PROW_JOB, "other"), (CONTEXT, ""), ("x", "y")]));
+        let (_, annotations) = labels_and_annotations_for_spec(
+            &spec,
+            &BTreeMap::new(),
+            &map(&[(PROW_JOB, "other"), ("x", "y")]),
+        );
+        assert_eq!(
+            annotations,
+            map(&[(PROW_JOB, "other"), (CONTEXT, ""), ("x", "y")])
+        );
     }
 }

@@ -29,8 +29,8 @@ pub use kube;
 
 pub use crd::{crd, crd_yaml, try_crd_yaml};
 pub use decoration::{
-    CensoringOptions, DecorationConfig, GcsConfiguration, Resources, SchedulingOptions, SecretKeyReference,
-    UtilityImages,
+    CensoringOptions, DecorationConfig, GcsConfiguration, Resources, SchedulingOptions,
+    SecretKeyReference, UtilityImages,
 };
 pub use duration::GoDuration;
 pub use error::Error;
@@ -38,9 +38,11 @@ pub use job_env::{JobSpec, env_for_spec};
 pub use job_kind::{ProwJobAgent, ProwJobState, ProwJobType};
 pub use labels::labels_and_annotations_for_spec;
 pub use prowjob::{
-    DEFAULT_CLUSTER_ALIAS, JenkinsSpec, ProwJob, ProwJobDefault, ProwJobSpec, ProwJobStatus, ResultStoreConfig,
-    TektonPipelineRunSpec,
+    DEFAULT_CLUSTER_ALIAS, JenkinsSpec, ProwJob, ProwJobDefault, ProwJobSpec, ProwJobStatus,
+    ResultStoreConfig, TektonPipelineRunSpec,
 };
 pub use refs::{Pull, Refs, pull_refs};
-pub use reporting::{DingTalkReporterConfig, GitHubTeamSlug, ReporterConfig, RerunAuthConfig, SlackReporterConfig};
+pub use reporting::{
+    DingTalkReporterConfig, GitHubTeamSlug, ReporterConfig, RerunAuthConfig, SlackReporterConfig,
+};
 pub use storage_path::{PathStrategy, RepoPathBuilder};

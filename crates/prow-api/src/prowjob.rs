@@ -9,7 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::embedded_schema::preserved_object;
-use crate::{DecorationConfig, ProwJobAgent, ProwJobState, ProwJobType, Refs, ReporterConfig, RerunAuthConfig};
+use crate::{
+    DecorationConfig, ProwJobAgent, ProwJobState, ProwJobType, Refs, ReporterConfig,
+    RerunAuthConfig,
+};
 
 fn is_false(value: &bool) -> bool {
     !*value
@@ -35,15 +38,18 @@ pub const DEFAULT_CLUSTER_ALIAS: &str = "default";
     status = "ProwJobStatus",
     derive = "PartialEq",
     doc = "ProwJob is one run of a Prow job: its spec (what to run, against which code) and status.",
-    annotation("api-approved.kubernetes.io", "https://github.com/kubernetes/enhancements/pull/1111"),
-    printcolumn(name = "Job", type_ = "string", json_path = ".spec.job", description = "The name of the job being run."),
-    printcolumn(name = "BuildId", type_ = "string", json_path = ".status.build_id", description = "The ID of the job being run.", priority = "1"),
-    printcolumn(name = "Type", type_ = "string", json_path = ".spec.type", description = "The type of job being run."),
-    printcolumn(name = "Org", type_ = "string", json_path = ".spec.refs.org", description = "The org for which the job is running.", priority = "1"),
-    printcolumn(name = "Repo", type_ = "string", json_path = ".spec.refs.repo", description = "The repo for which the job is running.", priority = "1"),
-    printcolumn(name = "Pulls", type_ = "string", json_path = ".spec.refs.pulls[*].number", description = "The pulls for which the job is running.", priority = "1"),
-    printcolumn(name = "State", type_ = "string", json_path = ".status.state", description = "The state of the job."),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    annotation(
+        "api-approved.kubernetes.io",
+        "https://github.com/kubernetes/enhancements/pull/1111"
+    ),
+    printcolumn = r#"{"name":"Job","type":"string","description":"The name of the job being run.","jsonPath":".spec.job"}"#,
+    printcolumn = r#"{"name":"BuildId","type":"string","description":"The ID of the job being run.","jsonPath":".status.build_id","priority":1}"#,
+    printcolumn = r#"{"name":"Type","type":"string","description":"The type of job being run.","jsonPath":".spec.type"}"#,
+    printcolumn = r#"{"name":"Org","type":"string","description":"The org for which the job is running.","jsonPath":".spec.refs.org","priority":1}"#,
+    printcolumn = r#"{"name":"Repo","type":"string","description":"The repo for which the job is running.","jsonPath":".spec.refs.repo","priority":1}"#,
+    printcolumn = r#"{"name":"Pulls","type":"string","description":"The pulls for which the job is running.","jsonPath":".spec.refs.pulls[*].number","priority":1}"#,
+    printcolumn = r#"{"name":"State","type":"string","description":"The state of the job.","jsonPath":".status.state"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 pub struct ProwJobSpec {
     /// How the job is triggered: presubmit, postsubmit, periodic or batch.
@@ -108,7 +114,11 @@ pub struct ProwJobSpec {
     #[serde(default, skip_serializing_if = "is_false")]
     pub hidden: bool,
     /// Defaults from the Prow config that apply to this job.
-    #[serde(default, rename = "prowjob_defaults", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "prowjob_defaults",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prowjob_defaults: Option<ProwJobDefault>,
     /// Name of a job queue that limits how many jobs of the queue run at once.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -202,10 +212,18 @@ pub struct ProwJobStatus {
     #[serde(default, rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Time>,
     /// When the job moved from triggered to pending.
-    #[serde(default, rename = "pendingTime", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "pendingTime",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pending_time: Option<Time>,
     /// When the job reached a final state.
-    #[serde(default, rename = "completionTime", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "completionTime",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub completion_time: Option<Time>,
     /// The state of the job.
     pub state: ProwJobState,

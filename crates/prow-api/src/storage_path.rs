@@ -83,7 +83,11 @@ pub struct RepoPathBuilder {
 
 impl RepoPathBuilder {
     /// A builder for `strategy`; `default_org`/`default_repo` only matter for legacy and single.
-    pub fn new(strategy: PathStrategy, default_org: impl Into<String>, default_repo: impl Into<String>) -> Self {
+    pub fn new(
+        strategy: PathStrategy,
+        default_org: impl Into<String>,
+        default_repo: impl Into<String>,
+    ) -> Self {
         Self {
             strategy,
             default_org: default_org.into(),
@@ -94,7 +98,11 @@ impl RepoPathBuilder {
     /// The builder a bucket configuration asks for (`gcsupload` `builderForStrategy`).
     pub fn for_configuration(config: &GcsConfiguration) -> Result<Self, Error> {
         let strategy = config.path_strategy.parse()?;
-        Ok(Self::new(strategy, config.default_org.clone(), config.default_repo.clone()))
+        Ok(Self::new(
+            strategy,
+            config.default_org.clone(),
+            config.default_repo.clone(),
+        ))
     }
 
     /// The path segment for `org` and `repo` (empty when the strategy omits it). Gerrit orgs
@@ -108,7 +116,9 @@ impl RepoPathBuilder {
                     repo.to_owned()
                 }
             }
-            PathStrategy::Single if org == self.default_org && repo == self.default_repo => String::new(),
+            PathStrategy::Single if org == self.default_org && repo == self.default_repo => {
+                String::new()
+            }
             _ => explicit_segment(org, repo),
         }
     }
@@ -174,7 +184,14 @@ pub fn path_for_spec(spec: &JobSpec, builder: &RepoPathBuilder) -> Result<String
         }
         ProwJobType::Presubmit => {
             let (org, repo, number) = first_pull_number(spec)?;
-            join_path(&[PR_LOGS, "pull", &builder.segment(org, repo), &number, &spec.job, &spec.build_id])
+            join_path(&[
+                PR_LOGS,
+                "pull",
+                &builder.segment(org, repo),
+                &number,
+                &spec.job,
+                &spec.build_id,
+            ])
         }
         ProwJobType::Batch => join_path(&[PR_LOGS, "pull", "batch", &spec.job, &spec.build_id]),
     })
@@ -183,19 +200,33 @@ pub fn path_for_spec(spec: &JobSpec, builder: &RepoPathBuilder) -> Result<String
 /// The alias file that points at a presubmit run (`pr-logs/directory/<job>/<build>.txt`);
 /// `None` for other job types (Prow's `AliasForSpec`).
 pub fn alias_for_spec(spec: &JobSpec) -> Option<String> {
-    (spec.job_type == ProwJobType::Presubmit)
-        .then(|| join_path(&[PR_LOGS, "directory", &spec.job, &format!("{}.txt", spec.build_id)]))
+    (spec.job_type == ProwJobType::Presubmit).then(|| {
+        join_path(&[
+            PR_LOGS,
+            "directory",
+            &spec.job,
+            &format!("{}.txt", spec.build_id),
+        ])
+    })
 }
 
 /// Every `latest-build.txt` to update when a run starts (Prow's `LatestBuildForSpec`);
 /// presubmits also get one in the pull request's directory when a builder is given.
-pub fn latest_build_for_spec(spec: &JobSpec, builder: Option<&RepoPathBuilder>) -> Result<Vec<String>, Error> {
+pub fn latest_build_for_spec(
+    spec: &JobSpec,
+    builder: Option<&RepoPathBuilder>,
+) -> Result<Vec<String>, Error> {
     Ok(match spec.job_type {
         ProwJobType::Periodic | ProwJobType::Postsubmit => {
             vec![join_path(&[NON_PR_LOGS, &spec.job, LATEST_BUILD_FILE])]
         }
         ProwJobType::Presubmit => {
-            let mut paths = vec![join_path(&[PR_LOGS, "directory", &spec.job, LATEST_BUILD_FILE])];
+            let mut paths = vec![join_path(&[
+                PR_LOGS,
+                "directory",
+                &spec.job,
+                LATEST_BUILD_FILE,
+            ])];
             if let Some(builder) = builder {
                 let (org, repo, number) = first_pull_number(spec)?;
                 paths.push(join_path(&[
@@ -209,7 +240,12 @@ pub fn latest_build_for_spec(spec: &JobSpec, builder: Option<&RepoPathBuilder>) 
             }
             paths
         }
-        ProwJobType::Batch => vec![join_path(&[PR_LOGS, "directory", &spec.job, LATEST_BUILD_FILE])],
+        ProwJobType::Batch => vec![join_path(&[
+            PR_LOGS,
+            "directory",
+            &spec.job,
+            LATEST_BUILD_FILE,
+        ])],
     })
 }
 
@@ -217,7 +253,9 @@ pub fn latest_build_for_spec(spec: &JobSpec, builder: Option<&RepoPathBuilder>) 
 pub fn root_for_spec(spec: &JobSpec) -> String {
     match spec.job_type {
         ProwJobType::Periodic | ProwJobType::Postsubmit => join_path(&[NON_PR_LOGS, &spec.job]),
-        ProwJobType::Presubmit | ProwJobType::Batch => join_path(&[PR_LOGS, "directory", &spec.job]),
+        ProwJobType::Presubmit | ProwJobType::Batch => {
+            join_path(&[PR_LOGS, "directory", &spec.job])
+        }
     }
 }
 
@@ -234,7 +272,12 @@ mod tests {
     use super::*;
     use crate::{Pull, Refs};
 
-    fn spec(job_type: ProwJobType, job: &str, build_id: &str, refs: Option<(&str, &str, u64)>) -> JobSpec {
+    fn spec(
+        job_type: ProwJobType,
+        job: &str,
+        build_id: &str,
+        refs: Option<(&str, &str, u64)>,
+    ) -> JobSpec {
         JobSpec {
             job_type,
             job: job.into(),
@@ -243,7 +286,10 @@ mod tests {
             refs: refs.map(|(org, repo, number)| Refs {
                 org: org.into(),
                 repo: repo.into(),
-                pulls: vec![Pull { number, ..Pull::default() }],
+                pulls: vec![Pull {
+                    number,
+                    ..Pull::default()
+                }],
                 ..Refs::default()
             }),
             extra_refs: Vec::new(),
@@ -259,11 +305,31 @@ mod tests {
     // Prow's TestPathForSpec.
     #[test]
     fn path_for_spec_matches_prow() {
-        let presubmit = spec(ProwJobType::Presubmit, "job", "number", Some(("org", "repo", 1)));
+        let presubmit = spec(
+            ProwJobType::Presubmit,
+            "job",
+            "number",
+            Some(("org", "repo", 1)),
+        );
         let cases = [
-            ("periodic", spec(ProwJobType::Periodic, "job", "number", None), explicit(), "logs/job/number"),
-            ("postsubmit", spec(ProwJobType::Postsubmit, "job", "number", None), explicit(), "logs/job/number"),
-            ("batch", spec(ProwJobType::Batch, "job", "number", None), explicit(), "pr-logs/pull/batch/job/number"),
+            (
+                "periodic",
+                spec(ProwJobType::Periodic, "job", "number", None),
+                explicit(),
+                "logs/job/number",
+            ),
+            (
+                "postsubmit",
+                spec(ProwJobType::Postsubmit, "job", "number", None),
+                explicit(),
+                "logs/job/number",
+            ),
+            (
+                "batch",
+                spec(ProwJobType::Batch, "job", "number", None),
+                explicit(),
+                "pr-logs/pull/batch/job/number",
+            ),
             (
                 "presubmit full default legacy",
                 presubmit.clone(),
@@ -282,7 +348,12 @@ mod tests {
                 RepoPathBuilder::new(PathStrategy::Legacy, "some", "other"),
                 "pr-logs/pull/org_repo/1/job/number",
             ),
-            ("presubmit explicit", presubmit, explicit(), "pr-logs/pull/org_repo/1/job/number"),
+            (
+                "presubmit explicit",
+                presubmit,
+                explicit(),
+                "pr-logs/pull/org_repo/1/job/number",
+            ),
         ];
         for (name, spec, builder, want) in cases {
             assert_eq!(path_for_spec(&spec, &builder).expect(name), want, "{name}");
@@ -296,7 +367,10 @@ mod tests {
             (ProwJobType::Periodic, None),
             (ProwJobType::Batch, None),
             (ProwJobType::Postsubmit, None),
-            (ProwJobType::Presubmit, Some("pr-logs/directory/job/number.txt")),
+            (
+                ProwJobType::Presubmit,
+                Some("pr-logs/directory/job/number.txt"),
+            ),
         ];
         for (job_type, want) in cases {
             let spec = spec(job_type, "job", "number", None);
@@ -307,25 +381,57 @@ mod tests {
     // Prow's TestLatestBuildForSpec.
     #[test]
     fn latest_build_for_spec_matches_prow() {
-        let presubmit = spec(ProwJobType::Presubmit, "pull-kubernetes-unit", "", Some(("kubernetes", "test-infra", 1234)));
+        let presubmit = spec(
+            ProwJobType::Presubmit,
+            "pull-kubernetes-unit",
+            "",
+            Some(("kubernetes", "test-infra", 1234)),
+        );
         let directory = "pr-logs/directory/pull-kubernetes-unit/latest-build.txt";
-        let in_pull = "pr-logs/pull/kubernetes_test-infra/1234/pull-kubernetes-unit/latest-build.txt";
+        let in_pull =
+            "pr-logs/pull/kubernetes_test-infra/1234/pull-kubernetes-unit/latest-build.txt";
         let cases = [
-            ("presubmit - no strategy", presubmit.clone(), None, vec![directory]),
-            ("presubmit - explicit strategy", presubmit.clone(), Some(explicit()), vec![directory, in_pull]),
+            (
+                "presubmit - no strategy",
+                presubmit.clone(),
+                None,
+                vec![directory],
+            ),
+            (
+                "presubmit - explicit strategy",
+                presubmit.clone(),
+                Some(explicit()),
+                vec![directory, in_pull],
+            ),
             (
                 "presubmit - legacy strategy",
                 presubmit.clone(),
-                Some(RepoPathBuilder::new(PathStrategy::Legacy, "kubernetes", "test-infra")),
-                vec![directory, "pr-logs/pull/1234/pull-kubernetes-unit/latest-build.txt"],
+                Some(RepoPathBuilder::new(
+                    PathStrategy::Legacy,
+                    "kubernetes",
+                    "test-infra",
+                )),
+                vec![
+                    directory,
+                    "pr-logs/pull/1234/pull-kubernetes-unit/latest-build.txt",
+                ],
             ),
             (
                 "presubmit - single strategy",
                 presubmit,
-                Some(RepoPathBuilder::new(PathStrategy::Single, "defaultorg", "defaultrepo")),
+                Some(RepoPathBuilder::new(
+                    PathStrategy::Single,
+                    "defaultorg",
+                    "defaultrepo",
+                )),
                 vec![directory, in_pull],
             ),
-            ("batch", spec(ProwJobType::Batch, "pull-kubernetes-unit", "", None), None, vec![directory]),
+            (
+                "batch",
+                spec(ProwJobType::Batch, "pull-kubernetes-unit", "", None),
+                None,
+                vec![directory],
+            ),
             (
                 "postsubmit",
                 spec(ProwJobType::Postsubmit, "ci-kubernetes-unit", "", None),
@@ -340,7 +446,11 @@ mod tests {
             ),
         ];
         for (name, spec, builder, want) in cases {
-            assert_eq!(latest_build_for_spec(&spec, builder.as_ref()).expect(name), want, "{name}");
+            assert_eq!(
+                latest_build_for_spec(&spec, builder.as_ref()).expect(name),
+                want,
+                "{name}"
+            );
         }
     }
 
@@ -348,13 +458,33 @@ mod tests {
     #[test]
     fn root_for_spec_matches_prow() {
         let cases = [
-            (ProwJobType::Presubmit, "pull-kubernetes-unit", "pr-logs/directory/pull-kubernetes-unit"),
-            (ProwJobType::Batch, "pull-kubernetes-unit", "pr-logs/directory/pull-kubernetes-unit"),
-            (ProwJobType::Postsubmit, "ci-kubernetes-unit", "logs/ci-kubernetes-unit"),
-            (ProwJobType::Periodic, "ci-kubernetes-periodic", "logs/ci-kubernetes-periodic"),
+            (
+                ProwJobType::Presubmit,
+                "pull-kubernetes-unit",
+                "pr-logs/directory/pull-kubernetes-unit",
+            ),
+            (
+                ProwJobType::Batch,
+                "pull-kubernetes-unit",
+                "pr-logs/directory/pull-kubernetes-unit",
+            ),
+            (
+                ProwJobType::Postsubmit,
+                "ci-kubernetes-unit",
+                "logs/ci-kubernetes-unit",
+            ),
+            (
+                ProwJobType::Periodic,
+                "ci-kubernetes-periodic",
+                "logs/ci-kubernetes-periodic",
+            ),
         ];
         for (job_type, job, want) in cases {
-            assert_eq!(root_for_spec(&spec(job_type, job, "", None)), want, "{job_type}");
+            assert_eq!(
+                root_for_spec(&spec(job_type, job, "", None)),
+                want,
+                "{job_type}"
+            );
         }
     }
 
@@ -374,8 +504,18 @@ mod tests {
             (PathStrategy::Single, "other", "wild", "other_wild"),
             (PathStrategy::Single, "gerrit", "foo/bar", "gerrit_foo_bar"),
             (PathStrategy::Explicit, "org", "repo", "org_repo"),
-            (PathStrategy::Explicit, "gerrit", "foo/bar", "gerrit_foo_bar"),
-            (PathStrategy::Explicit, "https://gerrit.example.com", "foo/bar", "gerrit.example.com_foo_bar"),
+            (
+                PathStrategy::Explicit,
+                "gerrit",
+                "foo/bar",
+                "gerrit_foo_bar",
+            ),
+            (
+                PathStrategy::Explicit,
+                "https://gerrit.example.com",
+                "foo/bar",
+                "gerrit.example.com_foo_bar",
+            ),
         ];
         for (strategy, org, repo, want) in cases {
             let builder = RepoPathBuilder::new(strategy, "org", "repo");
@@ -393,7 +533,12 @@ mod tests {
             default_repo: "kubernetes".into(),
             ..GcsConfiguration::default()
         };
-        let spec = spec(ProwJobType::Presubmit, "pull-test", "42", Some(("kubernetes", "test-infra", 7)));
+        let spec = spec(
+            ProwJobType::Presubmit,
+            "pull-test",
+            "42",
+            Some(("kubernetes", "test-infra", 7)),
+        );
         assert_eq!(
             job_storage_path(&config, &spec).expect("path"),
             "prefix/pr-logs/pull/kubernetes_test-infra/7/pull-test/42"
@@ -402,7 +547,10 @@ mod tests {
             path_strategy: "flat".into(),
             ..config
         };
-        assert!(matches!(job_storage_path(&unknown, &spec), Err(Error::UnknownPathStrategy(_))));
+        assert!(matches!(
+            job_storage_path(&unknown, &spec),
+            Err(Error::UnknownPathStrategy(_))
+        ));
     }
 
     #[test]

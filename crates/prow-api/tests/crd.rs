@@ -50,7 +50,15 @@ fn schema_is_structural() {
     let schema = schema();
     let mut problems = Vec::new();
     walk("", &schema, &mut |path, node| {
-        for forbidden in ["$ref", "oneOf", "anyOf", "allOf", "$schema", "definitions", "$defs"] {
+        for forbidden in [
+            "$ref",
+            "oneOf",
+            "anyOf",
+            "allOf",
+            "$schema",
+            "definitions",
+            "$defs",
+        ] {
             if node.get(forbidden).is_some() {
                 problems.push(format!("{path}: has {forbidden}"));
             }
@@ -63,7 +71,11 @@ fn schema_is_structural() {
             problems.push(format!("{path}: both properties and additionalProperties"));
         }
     });
-    assert!(problems.is_empty(), "non-structural schema:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "non-structural schema:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -103,7 +115,9 @@ fn crd_names_columns_and_annotation_are_prows() {
     ];
     assert_eq!(
         columns,
-        expected.map(|(name, path)| (name.to_owned(), path.to_owned())).to_vec()
+        expected
+            .map(|(name, path)| (name.to_owned(), path.to_owned()))
+            .to_vec()
     );
 }
 
@@ -135,7 +149,10 @@ fn schema_keeps_prow_field_names_and_enums() {
         "prowjob_defaults",
         "job_queue_name",
     ] {
-        assert!(spec["properties"].get(field).is_some(), "spec.{field} missing");
+        assert!(
+            spec["properties"].get(field).is_some(),
+            "spec.{field} missing"
+        );
         assert!(
             spec["properties"][field].get("description").is_some(),
             "spec.{field} has no description"
@@ -147,12 +164,23 @@ fn schema_keeps_prow_field_names_and_enums() {
     );
     assert_eq!(
         schema["properties"]["status"]["properties"]["state"]["enum"],
-        serde_json::json!(["scheduling", "triggered", "pending", "success", "failure", "aborted", "error"])
+        serde_json::json!([
+            "scheduling",
+            "triggered",
+            "pending",
+            "success",
+            "failure",
+            "aborted",
+            "error"
+        ])
     );
     let pod_spec = &spec["properties"]["pod_spec"];
     assert_eq!(pod_spec["type"], "object");
     assert_eq!(pod_spec["x-kubernetes-preserve-unknown-fields"], true);
-    assert!(pod_spec.get("properties").is_none(), "pod_spec must stay schemaless");
+    assert!(
+        pod_spec.get("properties").is_none(),
+        "pod_spec must stay schemaless"
+    );
     let timeout = &spec["properties"]["decoration_config"]["properties"]["timeout"];
     assert_eq!(timeout["type"], "string");
 }
@@ -162,9 +190,17 @@ fn every_property_has_a_description() {
     let schema = schema();
     let mut missing = Vec::new();
     walk("", &schema["properties"]["spec"], &mut |path, node| {
-        if !path.is_empty() && !path.ends_with("[]") && !path.ends_with("{}") && node.get("description").is_none() {
+        if !path.is_empty()
+            && !path.ends_with("[]")
+            && !path.ends_with("{}")
+            && node.get("description").is_none()
+        {
             missing.push(path.to_owned());
         }
     });
-    assert!(missing.is_empty(), "fields without description:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "fields without description:\n{}",
+        missing.join("\n")
+    );
 }
