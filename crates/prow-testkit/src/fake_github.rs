@@ -157,6 +157,7 @@ impl FakeGitHub {
             urls: render::Urls {
                 api: format!("http://{bound}"),
             },
+            request_seq: std::sync::atomic::AtomicU64::new(0),
         });
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(Arc::clone(&shared));

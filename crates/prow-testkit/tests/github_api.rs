@@ -252,12 +252,11 @@ async fn secondary_rate_limit_has_retry_after() {
     assert_eq!(limited.status(), StatusCode::FORBIDDEN);
     assert_eq!(header(&limited, "retry-after").as_deref(), Some("42"));
     assert_ne!(remaining(&limited), 0);
+    let request_id = header(&limited, "x-github-request-id").expect("request id");
     let body: Value = limited.json().await.expect("json");
-    assert!(
-        body["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("secondary rate limit"))
-    );
+    let message = body["message"].as_str().unwrap_or("");
+    assert!(message.contains("secondary rate limit"), "{message}");
+    assert!(message.contains(&request_id), "{message}");
     let retried = client
         .post(&url)
         .json(&json!({"body": "hi"}))
@@ -737,4 +736,43 @@ async fn admin_api_loads_state_scripts_faults_and_resets() {
         .repo("prow-rs-demo", "hello")
         .expect("data survives a plain reset");
     assert_eq!(repo.issues[0].assignees, vec!["bob"]);
+}
+
+#[tokio::test]
+async fn combined_status_paginates_its_statuses() {
+    let github = demo().await;
+    let api = format!("{}/repos/prow-rs-demo/hello", github.url());
+    let client = reqwest::Client::new();
+    let sha = "9d8c7b6a5f4e3d2c1b0a99887766554433221100";
+    for i in 0..35 {
+        let state = if i == 34 { "failure" } else { "success" };
+        let created = client
+            .post(format!("{api}/statuses/{sha}"))
+            .json(&json!({"state": state, "context": format!("job-{i:02}")}))
+            .send()
+            .await
+            .expect("status");
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let url = format!("{api}/commits/{sha}/status?per_page=30");
+    let first = client.get(&url).send().await.expect("page 1");
+    let link = header(&first, "link").expect("link header");
+    assert_eq!(
+        link_rel(&link, "next").as_deref(),
+        Some(format!("{api}/commits/{sha}/status?per_page=30&page=2").as_str())
+    );
+    let page: Value = first.json().await.expect("json");
+    assert_eq!(page["state"], "failure");
+    assert_eq!(page["total_count"], 35);
+    assert_eq!(page["statuses"].as_array().map(Vec::len), Some(30));
+    let second: Value = client
+        .get(format!("{url}&page=2"))
+        .send()
+        .await
+        .expect("page 2")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(second["statuses"].as_array().map(Vec::len), Some(5));
+    assert_eq!(second["sha"], sha);
 }

@@ -33,13 +33,13 @@ pub struct ApiRequest<'a> {
 pub enum ReplyBody {
     /// A single JSON document.
     One(Value),
-    /// A paginated list; with `wrap = Some(key)` a page is sent as
-    /// `{"total_count": N, key: [...]}` (the check-runs shape).
+    /// A paginated list; with an envelope a page is sent as the envelope object plus
+    /// `{"total_count": N, key: [...page...]}` (the check-runs and combined-status shapes).
     List {
         /// All items.
         items: Vec<Value>,
-        /// Wrapper key, if any.
-        wrap: Option<&'static str>,
+        /// Envelope object and the key the page goes under, if any.
+        envelope: Option<(Value, &'static str)>,
     },
     /// No body.
     Empty,
@@ -70,7 +70,10 @@ impl Reply {
     fn list(items: Vec<Value>) -> Self {
         Self {
             status: 200,
-            body: ReplyBody::List { items, wrap: None },
+            body: ReplyBody::List {
+                items,
+                envelope: None,
+            },
         }
     }
     fn no_content() -> Self {
@@ -947,7 +950,21 @@ fn commit_reads(
         return Reply::error(422, &format!("No commit found for SHA: {git_ref}"));
     };
     match tail {
-        "status" => Reply::ok(render::combined_status(state, urls, repo, &sha)),
+        "status" => {
+            // GitHub paginates the `statuses` of a combined status with `per_page`/`page`.
+            let mut combined = render::combined_status(state, urls, repo, &sha);
+            let statuses = match combined.get_mut("statuses").map(Value::take) {
+                Some(Value::Array(statuses)) => statuses,
+                _ => Vec::new(),
+            };
+            Reply {
+                status: 200,
+                body: ReplyBody::List {
+                    items: statuses,
+                    envelope: Some((combined, "statuses")),
+                },
+            }
+        }
         "statuses" => Reply::list(
             repo.statuses
                 .iter()
@@ -966,7 +983,7 @@ fn commit_reads(
                     .filter(|c| c.head_sha == sha)
                     .map(|c| render::check_run(urls, repo, c))
                     .collect(),
-                wrap: Some("check_runs"),
+                envelope: Some((json!({}), "check_runs")),
             },
         },
         _ => Reply::not_found(),

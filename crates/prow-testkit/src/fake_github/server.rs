@@ -3,6 +3,7 @@
 //! `/_fake/`), paginates lists, sets `ETag`/`Link`/`X-RateLimit-*` and answers conditional
 //! requests with `304`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -60,6 +61,8 @@ pub struct Shared {
     pub journal: Mutex<Journal>,
     /// Base URLs for rendered objects.
     pub urls: Urls,
+    /// Sequence number behind `X-GitHub-Request-Id`.
+    pub request_seq: AtomicU64,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not hide the state).
@@ -108,7 +111,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Some(host) => format!("http://{host}{path}"),
         None => format!("{}{path}", shared.urls.api),
     };
-    let response = serve(
+    let request_id = format!(
+        "FA4E:{:04X}:{:06X}",
+        shared.urls.api.len(),
+        shared.request_seq.fetch_add(1, Ordering::Relaxed) + 1
+    );
+    let mut response = serve(
         &shared,
         &parts.method,
         &parts.headers,
@@ -117,7 +125,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         &bytes,
         fault,
         &link_base,
+        &request_id,
     );
+    set_header(&mut response, "x-github-request-id", &request_id);
     record.status = response.status().as_u16();
     if api::is_write(parts.method.as_str()) {
         lock(&shared.journal).writes.push(RecordedWrite {
@@ -142,6 +152,7 @@ fn serve(
     bytes: &Bytes,
     fault: Option<FaultAction>,
     link_base: &str,
+    request_id: &str,
 ) -> Response {
     let mut control = lock(&shared.control);
     if !control.tokens.is_empty() && !token_accepted(headers, &control.tokens) {
@@ -177,7 +188,11 @@ fn serve(
             let mut response = json_response(
                 403,
                 &json!({
-                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
+                    "message": format!(
+                        "You have exceeded a secondary rate limit. Please wait a few minutes \
+                         before you try again. If you reach out to GitHub Support for help, \
+                         please include the request ID {request_id}."
+                    ),
                     "documentation_url": format!("{RATE_LIMIT_DOCS}#about-secondary-rate-limits"),
                 }),
             );
@@ -270,12 +285,16 @@ fn materialize(
     match reply.body {
         ReplyBody::Empty => (reply.status, None, None),
         ReplyBody::One(value) => (reply.status, Some(to_json_bytes(&value)), None),
-        ReplyBody::List { items, wrap } => {
+        ReplyBody::List { items, envelope } => {
             let page = PageRequest::from_query(query);
             let slice = page.slice(&items).to_vec();
             let link = link_header(link_base, query, page.page, page.last_page(items.len()));
-            let value = match wrap {
-                Some(key) => json!({"total_count": items.len(), key: slice}),
+            let value = match envelope {
+                Some((mut object, key)) => {
+                    object["total_count"] = json!(items.len());
+                    object[key] = Value::Array(slice);
+                    object
+                }
                 None => Value::Array(slice),
             };
             (reply.status, Some(to_json_bytes(&value)), link)
