@@ -8,7 +8,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::embedded_schema::preserved_object;
+use crate::embedded_schema::{non_negative_int32, preserved_object};
 use crate::{
     DecorationConfig, ProwJobAgent, ProwJobState, ProwJobType, Refs, ReporterConfig,
     RerunAuthConfig,
@@ -83,6 +83,7 @@ pub struct ProwJobSpec {
     pub rerun_command: String,
     /// Maximum number of runs of this job at the same time; 0 means no limit.
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(schema_with = "non_negative_int32")]
     pub max_concurrency: u32,
     /// Finish the job in the error state when its Pod is evicted, instead of creating a new Pod.
     #[serde(default, skip_serializing_if = "is_false")]

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::embedded_schema::{non_negative_int32, non_negative_int64};
+
 fn is_false(value: &bool) -> bool {
     !*value
 }
@@ -16,6 +18,7 @@ fn is_zero(value: &u32) -> bool {
 pub struct Pull {
     /// Number of the pull request (or Gerrit change).
     #[serde(default)]
+    #[schemars(schema_with = "non_negative_int64")]
     pub number: u64,
     /// Login of the pull request's author.
     #[serde(default)]
@@ -80,6 +83,7 @@ pub struct Refs {
     pub skip_submodules: bool,
     /// Depth of the clone; 0 clones the full history.
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(schema_with = "non_negative_int32")]
     pub clone_depth: u32,
     /// Skip the `git fetch <remote>` call (the fetch of the base ref still happens).
     #[serde(default, skip_serializing_if = "is_false")]

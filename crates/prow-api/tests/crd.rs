@@ -67,6 +67,23 @@ fn schema_is_structural() {
         if node.get("type").is_none() && !int_or_string {
             problems.push(format!("{path}: no type"));
         }
+        // Formats the API server knows; any other one draws a warning on every apply.
+        const KNOWN_FORMATS: [&str; 7] = [
+            "int32",
+            "int64",
+            "float",
+            "double",
+            "byte",
+            "date",
+            "date-time",
+        ];
+        if let Some(format) = node.get("format").and_then(Value::as_str)
+            && !KNOWN_FORMATS.contains(&format)
+        {
+            problems.push(format!(
+                "{path}: format {format:?} unknown to the API server"
+            ));
+        }
         if node.get("additionalProperties").is_some() && node.get("properties").is_some() {
             problems.push(format!("{path}: both properties and additionalProperties"));
         }
