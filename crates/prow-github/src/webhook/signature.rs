@@ -57,6 +57,9 @@ mod tests {
         ));
     }
 
+    /// name, secrets, body, header, valid
+    type Case<'a> = (&'a str, Vec<Secret>, &'a [u8], &'a str, bool);
+
     #[test]
     fn verification_table() {
         let right = Secret::new(GITHUB_SECRET);
@@ -64,7 +67,7 @@ mod tests {
         let upper = GITHUB_SIGNATURE
             .to_uppercase()
             .replace("SHA256=", "sha256=");
-        let cases: Vec<(&str, Vec<Secret>, &[u8], &str, bool)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             (
                 "right secret",
                 vec![right.clone()],
