@@ -500,3 +500,84 @@ async fn bad_credentials_are_reported_with_githubs_message() {
     );
     assert!(!format!("{bad:?}").contains("wrong"), "nor in Debug");
 }
+
+#[tokio::test]
+async fn slow_answers_time_out_and_are_retried() {
+    let github = demo_github().await;
+    github.add_fault(Fault::new(
+        Some("GET"),
+        "/repos/prow-rs-demo/hello",
+        1,
+        FaultAction::Delay { millis: 2_000 },
+    ));
+    let client = GitHubClient::new(
+        ClientConfig {
+            request_timeout: Duration::from_millis(200),
+            ..config(&github)
+        },
+        Credentials::Token(Secret::new("t0ken")),
+    )
+    .expect("client builds");
+
+    let repo = client
+        .get_repo(ORG, REPO)
+        .await
+        .expect("second attempt succeeds");
+
+    assert_eq!(repo.name, REPO);
+    let mut text = String::new();
+    let mut registry = prometheus_client::registry::Registry::with_prefix("hook");
+    client.metrics().register(&mut registry);
+    prometheus_client::encoding::text::encode(&mut text, &registry).expect("encodes");
+    assert!(
+        text.contains(r#"hook_github_requests_total{method="GET",route="/repos/{owner}/{repo}",status="timeout"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"hook_github_retries_total{route="/repos/{owner}/{repo}",reason="transport"} 1"#
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_by_route_template_not_raw_path() {
+    let github = demo_github().await;
+    let client = client(&github);
+    client.get_issue(ORG, REPO, 1).await.expect("issue 1");
+    client.get_issue(ORG, REPO, 2).await.expect("issue 2");
+    let err = client
+        .get_issue(ORG, REPO, 999)
+        .await
+        .expect_err("no such issue");
+    assert!(err.is_not_found(), "{err}");
+
+    let mut text = String::new();
+    let mut registry = prometheus_client::registry::Registry::default();
+    client.metrics().register(&mut registry);
+    prometheus_client::encoding::text::encode(&mut text, &registry).expect("encodes");
+
+    let route = "/repos/{owner}/{repo}/issues/{number}";
+    assert!(
+        text.contains(&format!(
+            r#"github_requests_total{{method="GET",route="{route}",status="200"}} 2"#
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            r#"github_requests_total{{method="GET",route="{route}",status="404"}} 1"#
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains("issues/1\""),
+        "raw paths never become labels: {text}"
+    );
+    let remaining = github.rate_limit().remaining;
+    assert!(
+        text.contains(&format!("github_rate_limit_remaining {remaining}")),
+        "{text}"
+    );
+}
