@@ -26,6 +26,12 @@
 //! - Errors use GitHub's bodies: `404 {"message":"Not Found",...}`, `422 {"message":
 //!   "Validation Failed","errors":[...]}`, `404 {"message":"Label does not exist"}` when
 //!   removing a label an issue does not have.
+//! - GitHub App mode (when the state has an `app`): `GET /app`, `GET /orgs/{org}/installation`,
+//!   `/users/{u}/installation`, `/repos/{o}/{r}/installation` (the App is installed on every
+//!   account; installation id = account id) and `POST /app/installations/{id}/access_tokens`.
+//!   App routes accept any JWT-shaped bearer (signatures are not verified); issued
+//!   installation tokens are accepted everywhere and writes made with them are authored by
+//!   `<slug>[bot]`.
 //! - [`Fault`]s: the next N requests matching a method and path glob get a status (e.g.
 //!   502), a primary or secondary (`403` + `retry-after`) rate limit, or a delay.
 //!
@@ -47,6 +53,7 @@
 //! ```json
 //! {
 //!   "viewer": "prow-bot",
+//!   "app": {"slug": "prow-rs-app"},
 //!   "users": [{"login": "prow-bot", "type": "Bot"}, {"login": "alice"}],
 //!   "orgs": [{"login": "prow-rs-demo", "members": ["alice"], "public_members": ["alice"],
 //!             "admins": ["alice"],
@@ -84,8 +91,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub use faults::{Fault, FaultAction};
 pub use journal::{RecordedRequest, RecordedWrite};
 pub use model::{
-    AccountKind, Branch, CheckRun, Collaborator, CommitStatus, FileContent, GitHubState, GitRef,
-    Issue, IssueComment, Label, Org, PullFile, PullRef, PullRequest, Repo, Review, Team, User,
+    AccountKind, Branch, CheckRun, Collaborator, CommitStatus, FileContent, GitHubApp, GitHubState,
+    GitRef, Issue, IssueComment, Label, Org, PullFile, PullRef, PullRequest, Repo, Review, Team,
+    User,
 };
 pub use paging::{PageRequest, link_header};
 pub use rate_limit::RateBudget;

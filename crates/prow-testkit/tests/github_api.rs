@@ -776,3 +776,100 @@ async fn combined_status_paginates_its_statuses() {
     assert_eq!(second["statuses"].as_array().map(Vec::len), Some(5));
     assert_eq!(second["sha"], sha);
 }
+
+#[tokio::test]
+async fn github_app_installation_token_flow() {
+    let github = demo().await;
+    github.set_tokens(vec!["pat".into()]);
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", github.url());
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJl";
+
+    let garbage = client
+        .get(url("/app"))
+        .bearer_auth("not-a-jwt")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(garbage.status(), StatusCode::UNAUTHORIZED);
+    let jwt_elsewhere = client
+        .get(url("/user"))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        jwt_elsewhere.status(),
+        StatusCode::UNAUTHORIZED,
+        "a JWT only opens App routes"
+    );
+
+    let app: Value = client
+        .get(url("/app"))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .expect("get app")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(app["slug"], "prow-rs-demo-app");
+    let installation: Value = client
+        .get(url("/orgs/prow-rs-demo/installation"))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .expect("installation")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(installation["account"]["login"], "prow-rs-demo");
+    let id = installation["id"].as_u64().expect("installation id");
+    let missing = client
+        .get(url("/orgs/no-such-org/installation"))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .expect("installation");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let created = client
+        .post(url(&format!("/app/installations/{id}/access_tokens")))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let access: Value = created.json().await.expect("json");
+    let token = access["token"].as_str().expect("token").to_string();
+    assert!(token.starts_with("ghs_"));
+    assert!(
+        access["expires_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+
+    let comment: Value = client
+        .post(url("/repos/prow-rs-demo/hello/issues/1/comments"))
+        .header("authorization", format!("token {token}"))
+        .json(&json!({"body": "/lgtm"}))
+        .send()
+        .await
+        .expect("comment")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(comment["user"]["login"], "prow-rs-demo-app[bot]");
+    assert_eq!(comment["user"]["type"], "Bot");
+    let with_pat: Value = client
+        .post(url("/repos/prow-rs-demo/hello/issues/1/comments"))
+        .bearer_auth("pat")
+        .json(&json!({"body": "/hold"}))
+        .send()
+        .await
+        .expect("comment")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(with_pat["user"]["login"], "prow-rs-bot");
+}

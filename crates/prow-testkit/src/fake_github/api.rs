@@ -26,6 +26,8 @@ pub struct ApiRequest<'a> {
     pub body: &'a Value,
     /// Request time, RFC 3339.
     pub now: &'a str,
+    /// Login that authors writes (the viewer, or `<slug>[bot]` with an installation token).
+    pub actor: &'a str,
 }
 
 /// A response body before pagination and serialization.
@@ -122,6 +124,14 @@ pub fn dispatch(state: &mut GitHubState, urls: &Urls, req: &ApiRequest<'_>) -> R
     match (req.method, segs.as_slice()) {
         ("GET", ["user"]) => Reply::ok(render::full_user(state, urls, state.viewer_login())),
         ("GET", ["users", login]) => get_user(state, urls, login),
+        ("GET", ["users", login, "installation"]) => installation(state, urls, login),
+        ("GET", ["app"]) => match &state.app {
+            Some(app) => Reply::ok(render::app(state, urls, app)),
+            None => Reply::not_found(),
+        },
+        ("POST", ["app", "installations", id, "access_tokens"]) => {
+            create_installation_token(state, id)
+        }
         ("GET", ["orgs", org, rest @ ..]) => org_endpoint(state, urls, req, org, rest),
         (_, ["repos", owner, name, rest @ ..]) => {
             let Some(index) = state.repos.iter().position(|r| {
@@ -133,6 +143,56 @@ pub fn dispatch(state: &mut GitHubState, urls: &Urls, req: &ApiRequest<'_>) -> R
         }
         _ => Reply::not_found(),
     }
+}
+
+/// `GET /orgs/{org}/installation`, `/users/{u}/installation`: the App is installed on
+/// every account the fake knows; the installation id is the account id.
+fn installation(state: &GitHubState, urls: &Urls, account: &str) -> Reply {
+    let Some(app) = &state.app else {
+        return Reply::not_found();
+    };
+    let target = if let Some(org) = state.org(account) {
+        Some((org.login.clone(), org.id, "Organization"))
+    } else {
+        state.user(account).map(|u| (u.login.clone(), u.id, "User"))
+    };
+    match target {
+        Some((login, id, kind)) => Reply::ok(json!({
+            "id": id,
+            "account": render::user(state, urls, &login),
+            "app_id": app.id,
+            "app_slug": app.slug,
+            "target_id": id,
+            "target_type": kind,
+            "repository_selection": "all",
+            "access_tokens_url": format!("{}/app/installations/{id}/access_tokens", urls.api),
+            "permissions": {"contents": "read", "issues": "write", "pull_requests": "write",
+                            "statuses": "write", "checks": "write", "members": "read"},
+            "events": ["issue_comment", "pull_request", "pull_request_review", "push"],
+        })),
+        None => Reply::not_found(),
+    }
+}
+
+fn create_installation_token(state: &mut GitHubState, id: &str) -> Reply {
+    let Ok(id) = id.parse::<u64>() else {
+        return Reply::not_found();
+    };
+    let known = state.orgs.iter().any(|o| o.id == id) || state.users.iter().any(|u| u.id == id);
+    if state.app.is_none() || !known {
+        return Reply::not_found();
+    }
+    let serial = state.allocate_id();
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(format!("{id}:{serial}"));
+    let token = format!("ghs_{}", &hex::encode(digest)[..36]);
+    state.installation_tokens.push(token.clone());
+    Reply::created(json!({
+        "token": token,
+        "expires_at": super::clock::rfc3339_in(3600),
+        "permissions": {"contents": "read", "issues": "write", "pull_requests": "write",
+                        "statuses": "write", "checks": "write", "members": "read"},
+        "repository_selection": "all",
+    }))
 }
 
 fn get_user(state: &GitHubState, urls: &Urls, login: &str) -> Reply {
@@ -182,6 +242,7 @@ fn org_endpoint(
             Reply::list(users(&members))
         }
         ["members", login] if is_member(login) => Reply::no_content(),
+        ["installation"] => installation(state, urls, &org.login),
         ["public_members"] => Reply::list(users(&org.public_members)),
         ["public_members", login]
             if org
@@ -244,6 +305,10 @@ fn repo_endpoint(
     let method = req.method;
     match (method, rest) {
         ("GET", []) => Reply::ok(render::repo(state, urls, &state.repos[index])),
+        ("GET", ["installation"]) => {
+            let owner = state.repos[index].owner.clone();
+            installation(state, urls, &owner)
+        }
         ("GET", ["collaborators", ..]) => collaborators(state, urls, index, &rest[1..]),
         ("GET", ["branches"]) => {
             let repo = &state.repos[index];
@@ -632,7 +697,7 @@ fn issues(
             let comment = IssueComment {
                 id,
                 issue_number: number,
-                user: state.viewer_login().to_string(),
+                user: req.actor.to_string(),
                 body: text.to_string(),
                 created_at: req.now.to_string(),
                 updated_at: req.now.to_string(),
@@ -926,7 +991,7 @@ fn create_status(
             .to_string(),
         description: req.body["description"].as_str().map(str::to_string),
         target_url: req.body["target_url"].as_str().map(str::to_string),
-        creator: state.viewer_login().to_string(),
+        creator: req.actor.to_string(),
         created_at: req.now.to_string(),
     };
     state.repos[index].statuses.push(status);

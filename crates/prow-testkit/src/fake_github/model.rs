@@ -17,9 +17,35 @@ pub struct GitHubState {
     pub orgs: Vec<Org>,
     /// Repositories with everything that lives in them.
     pub repos: Vec<Repo>,
+    /// The GitHub App the fake serves for App authentication (`GET /app`, installations on
+    /// every org and user, installation tokens). Writes made with an installation token are
+    /// authored by `<slug>[bot]`.
+    pub app: Option<GitHubApp>,
+    /// Installation tokens handed out so far (accepted like configured tokens).
+    #[serde(skip)]
+    pub installation_tokens: Vec<String>,
     /// Next id handed out to a created object (ids below it are taken).
     #[serde(skip)]
     pub next_id: u64,
+}
+
+/// A GitHub App.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitHubApp {
+    /// URL slug; the bot account is `<slug>[bot]`.
+    pub slug: String,
+    /// App id (0 = assign one on load).
+    pub id: u64,
+    /// Display name (defaults to the slug).
+    pub name: Option<String>,
+}
+
+impl GitHubApp {
+    /// Login of the App's bot account.
+    pub fn bot_login(&self) -> String {
+        format!("{}[bot]", self.slug)
+    }
 }
 
 /// Kind of account, GitHub's `type` field.
@@ -410,6 +436,9 @@ impl GitHubState {
             seen(org.id);
             org.teams.iter().for_each(|t| seen(t.id));
         }
+        if let Some(app) = &self.app {
+            seen(app.id);
+        }
         for repo in &self.repos {
             seen(repo.id);
             repo.labels.iter().for_each(|l| seen(l.id));
@@ -438,6 +467,11 @@ impl GitHubState {
         }
         self.repos = repos;
         logins.push(self.viewer_login().to_string());
+        if let Some(mut app) = self.app.take() {
+            assign(&mut app.id, self);
+            logins.push(app.bot_login());
+            self.app = Some(app);
+        }
         let mut users = std::mem::take(&mut self.users);
         for user in &mut users {
             assign(&mut user.id, self);

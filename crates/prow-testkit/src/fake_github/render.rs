@@ -6,8 +6,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::model::{
-    AccountKind, Branch, CheckRun, CommitStatus, GitHubState, IssueComment, Label, PullFile,
-    PullRequest, Repo, Review, Team,
+    AccountKind, Branch, CheckRun, CommitStatus, GitHubApp, GitHubState, IssueComment, Label,
+    PullFile, PullRequest, Repo, Review, Team,
 };
 
 /// Base URLs the views link to (the fake serves both the API and "html" pages' URLs).
@@ -84,6 +84,28 @@ pub fn full_user(state: &GitHubState, urls: &Urls, login: &str) -> Value {
         object.insert("updated_at".into(), json!("2020-01-01T00:00:00Z"));
     }
     value
+}
+
+/// A GitHub App object (`GET /app`).
+pub fn app(state: &GitHubState, urls: &Urls, app: &GitHubApp) -> Value {
+    let owner = state
+        .orgs
+        .first()
+        .map(|o| o.login.clone())
+        .unwrap_or_else(|| state.viewer_login().to_string());
+    json!({
+        "id": app.id,
+        "slug": app.slug,
+        "node_id": node_id("03:App", app.id),
+        "name": app.name.clone().unwrap_or_else(|| app.slug.clone()),
+        "owner": user(state, urls, &owner),
+        "html_url": format!("{}/apps/{}", urls.api, app.slug),
+        "created_at": "2020-01-01T00:00:00Z",
+        "updated_at": "2020-01-01T00:00:00Z",
+        "permissions": {"contents": "read", "issues": "write", "pull_requests": "write",
+                        "statuses": "write", "checks": "write", "members": "read"},
+        "events": ["issue_comment", "pull_request", "pull_request_review", "push"],
+    })
 }
 
 /// A repository object.

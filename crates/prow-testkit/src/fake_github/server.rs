@@ -155,15 +155,31 @@ fn serve(
     request_id: &str,
 ) -> Response {
     let mut control = lock(&shared.control);
-    if !control.tokens.is_empty() && !token_accepted(headers, &control.tokens) {
+    let token = bearer_token(headers);
+    let (viewer_id, actor, accepted) = {
+        let state = lock(&shared.state);
+        let installation = token
+            .as_deref()
+            .is_some_and(|t| state.installation_tokens.iter().any(|i| i == t));
+        let actor = match (&state.app, installation) {
+            (Some(app), true) => app.bot_login(),
+            _ => state.viewer_login().to_string(),
+        };
+        let app_route =
+            path == "/app" || path.starts_with("/app/") || path.ends_with("/installation");
+        let accepted = control.tokens.is_empty()
+            || installation
+            || token.as_deref().is_some_and(|t| {
+                control.tokens.iter().any(|c| c == t) || (app_route && looks_like_jwt(t))
+            });
+        let viewer_id = state.user(&actor).map(|u| u.id).unwrap_or(0);
+        (viewer_id, actor, accepted)
+    };
+    if !accepted {
         let body = json!({"message": "Bad credentials", "documentation_url": api::DOCS_URL,
                           "status": "401"});
         return json_response(401, &body);
     }
-    let viewer_id = {
-        let state = lock(&shared.state);
-        state.user(state.viewer_login()).map(|u| u.id).unwrap_or(0)
-    };
     match fault {
         Some(FaultAction::Status { status, message }) => {
             let reason = StatusCode::from_u16(status)
@@ -239,6 +255,7 @@ fn serve(
         query,
         body: &body,
         now: &now,
+        actor: &actor,
     };
     let reply = {
         let mut state = lock(&shared.state);
@@ -320,15 +337,21 @@ pub fn etag_matches(condition: &str, etag: &str) -> bool {
         .any(|candidate| candidate.trim() == "*" || opaque(candidate) == opaque(etag))
 }
 
-fn token_accepted(headers: &HeaderMap, tokens: &[String]) -> bool {
-    let Some(value) = header_text(headers, header::AUTHORIZATION) else {
-        return false;
-    };
+/// The token of an `Authorization: Bearer <t>` or `token <t>` header.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = header_text(headers, header::AUTHORIZATION)?;
     let mut words = value.split_whitespace();
-    let scheme = words.next().unwrap_or("");
-    let token = words.next().unwrap_or("");
+    let scheme = words.next()?;
+    let token = words.next()?;
     (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
-        && tokens.iter().any(|t| t == token)
+        .then(|| token.to_string())
+}
+
+/// Whether a token has a JWT's shape (three non-empty dot-separated parts). The fake does
+/// not verify App JWT signatures.
+fn looks_like_jwt(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
 }
 
 fn primary_rate_limited(budget: &RateBudget, viewer_id: u64) -> Response {
