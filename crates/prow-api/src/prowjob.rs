@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::embedded_schema::{non_negative_int32, preserved_object};
+use crate::labels::labels_and_annotations_for_spec;
 use crate::{
     DecorationConfig, ProwJobAgent, ProwJobState, ProwJobType, Refs, ReporterConfig,
     RerunAuthConfig,
@@ -267,6 +268,38 @@ impl ProwJobStatus {
 }
 
 impl ProwJob {
+    /// A new ProwJob for `spec`, as Prow's `pjutil.NewProwJob` builds it: named `name` (Prow
+    /// uses a random UUID), labelled and annotated by
+    /// [`labels_and_annotations_for_spec`], with the Slack `report` default applied
+    /// (`setReportDefault`), and a status in `state` (triggered, or scheduling when
+    /// scheduling is enabled) started at `start_time`.
+    pub fn from_spec(
+        name: &str,
+        mut spec: ProwJobSpec,
+        extra_labels: &BTreeMap<String, String>,
+        extra_annotations: &BTreeMap<String, String>,
+        start_time: Time,
+        state: ProwJobState,
+    ) -> Self {
+        let (labels, annotations) =
+            labels_and_annotations_for_spec(&spec, extra_labels, extra_annotations);
+        if let Some(slack) = spec
+            .reporter_config
+            .as_mut()
+            .and_then(|config| config.slack.as_mut())
+        {
+            slack.apply_report_default();
+        }
+        let mut job = ProwJob::new(name, spec);
+        job.metadata.labels = Some(labels);
+        job.metadata.annotations = Some(annotations);
+        job.status = Some(ProwJobStatus {
+            start_time: Some(start_time),
+            ..ProwJobStatus::new(state)
+        });
+        job
+    }
+
     /// The job's state; `None` before any status was written.
     pub fn state(&self) -> Option<ProwJobState> {
         self.status.as_ref().map(|status| status.state)
@@ -282,5 +315,99 @@ impl ProwJob {
     /// The build cluster alias, `default` when unset (Prow's `ClusterAlias`).
     pub fn cluster_alias(&self) -> &str {
         self.spec.cluster_alias()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::jiff::Timestamp;
+
+    use super::*;
+    use crate::{Pull, SlackReporterConfig, labels};
+
+    fn time(text: &str) -> Time {
+        Time(text.parse::<Timestamp>().expect("timestamp"))
+    }
+
+    #[test]
+    fn from_spec_labels_reports_and_starts_the_job() {
+        let spec = ProwJobSpec {
+            refs: Some(Refs {
+                org: "kubernetes".into(),
+                repo: "test-infra".into(),
+                base_ref: "master".into(),
+                pulls: vec![Pull {
+                    number: 2716,
+                    ..Pull::default()
+                }],
+                ..Refs::default()
+            }),
+            reporter_config: Some(ReporterConfig {
+                slack: Some(SlackReporterConfig {
+                    job_states_to_report: Some(vec![]),
+                    ..SlackReporterConfig::default()
+                }),
+                dingtalk: None,
+            }),
+            ..ProwJobSpec::new(ProwJobType::Presubmit, "pull-test-infra-bazel")
+        };
+        let extra = BTreeMap::from([(labels::IS_OPTIONAL.to_owned(), "false".to_owned())]);
+        let job = ProwJob::from_spec(
+            "32456927-35d9-11e7-8d95-0a580a6c1504",
+            spec,
+            &extra,
+            &BTreeMap::new(),
+            time("2017-05-10T23:34:22Z"),
+            ProwJobState::Triggered,
+        );
+        assert_eq!(
+            job.metadata.name.as_deref(),
+            Some("32456927-35d9-11e7-8d95-0a580a6c1504")
+        );
+        let job_labels = job.metadata.labels.clone().unwrap_or_default();
+        assert_eq!(
+            job_labels.get(labels::REFS_PULL).map(String::as_str),
+            Some("2716")
+        );
+        assert_eq!(
+            job_labels.get(labels::IS_OPTIONAL).map(String::as_str),
+            Some("false")
+        );
+        assert_eq!(
+            job_labels.get(labels::PROW_JOB_TYPE).map(String::as_str),
+            Some("presubmit")
+        );
+        let slack = job
+            .spec
+            .reporter_config
+            .as_ref()
+            .and_then(|c| c.slack.as_ref());
+        assert_eq!(slack.and_then(|s| s.report), Some(false));
+        assert_eq!(job.state(), Some(ProwJobState::Triggered));
+        assert!(!job.is_complete());
+        let json = serde_json::to_value(&job).expect("serialize");
+        assert_eq!(json["apiVersion"], "prow.k8s.io/v1");
+        assert_eq!(json["kind"], "ProwJob");
+        assert_eq!(json["status"]["startTime"], "2017-05-10T23:34:22Z");
+    }
+
+    #[test]
+    fn cluster_alias_defaults() {
+        let mut spec = ProwJobSpec::new(ProwJobType::Periodic, "job");
+        assert_eq!(spec.cluster_alias(), DEFAULT_CLUSTER_ALIAS);
+        spec.cluster = "build02".into();
+        assert_eq!(spec.cluster_alias(), "build02");
+    }
+
+    #[test]
+    fn completion_time_marks_the_job_complete() {
+        let mut job = ProwJob::new("name", ProwJobSpec::new(ProwJobType::Periodic, "job"));
+        assert!(!job.is_complete());
+        assert_eq!(job.state(), None);
+        job.status = Some(ProwJobStatus {
+            completion_time: Some(time("2021-08-26T04:10:35Z")),
+            ..ProwJobStatus::new(ProwJobState::Failure)
+        });
+        assert!(job.is_complete());
     }
 }

@@ -10,6 +10,11 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+/// Go's `omitempty` on a slice omits both nil and empty; reading keeps the difference.
+fn is_none_or_empty(value: &Option<Vec<ProwJobState>>) -> bool {
+    value.as_ref().is_none_or(Vec::is_empty)
+}
+
 /// Reporter-specific settings (`ReporterConfig`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReporterConfig {
@@ -30,9 +35,10 @@ pub struct SlackReporterConfig {
     /// Channel to report to.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub channel: String,
-    /// Job states that are reported.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub job_states_to_report: Vec<ProwJobState>,
+    /// Job states that are reported. An empty list (`[]`) means report nothing, which Prow
+    /// keeps apart from unset.
+    #[serde(default, skip_serializing_if = "is_none_or_empty")]
+    pub job_states_to_report: Option<Vec<ProwJobState>>,
     /// Go template of the message.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub report_template: String,
@@ -47,9 +53,10 @@ pub struct DingTalkReporterConfig {
     /// DingTalk robot token.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub token: String,
-    /// Job states that are reported.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub job_states_to_report: Vec<ProwJobState>,
+    /// Job states that are reported. An empty list (`[]`) means report nothing, which Prow
+    /// keeps apart from unset.
+    #[serde(default, skip_serializing_if = "is_none_or_empty")]
+    pub job_states_to_report: Option<Vec<ProwJobState>>,
     /// Go template of the message.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub report_template: String,
@@ -85,4 +92,64 @@ pub struct GitHubTeamSlug {
     pub slug: String,
     /// Organization the team belongs to.
     pub org: String,
+}
+
+impl SlackReporterConfig {
+    /// Prow's `setReportDefault`: when `report` is unset, it becomes `false` if
+    /// `job_states_to_report` was given as an empty list and `true` otherwise.
+    pub fn apply_report_default(&mut self) {
+        if self.report.is_none() {
+            let empty_list = self
+                .job_states_to_report
+                .as_ref()
+                .is_some_and(Vec::is_empty);
+            self.report = Some(!empty_list);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_default_follows_prow() {
+        let cases = [
+            ("unset list", None, None, Some(true)),
+            ("empty list", Some(vec![]), None, Some(false)),
+            (
+                "non-empty list",
+                Some(vec![ProwJobState::Failure]),
+                None,
+                Some(true),
+            ),
+            (
+                "explicit false wins",
+                Some(vec![ProwJobState::Failure]),
+                Some(false),
+                Some(false),
+            ),
+            ("explicit true wins", Some(vec![]), Some(true), Some(true)),
+        ];
+        for (name, states, report, want) in cases {
+            let mut config = SlackReporterConfig {
+                job_states_to_report: states,
+                report,
+                ..SlackReporterConfig::default()
+            };
+            config.apply_report_default();
+            assert_eq!(config.report, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn empty_state_list_is_kept_apart_from_unset_when_reading() {
+        let empty: SlackReporterConfig =
+            serde_json::from_str(r#"{"job_states_to_report":[]}"#).expect("empty list");
+        let unset: SlackReporterConfig = serde_json::from_str("{}").expect("unset");
+        assert_eq!(empty.job_states_to_report, Some(vec![]));
+        assert_eq!(unset.job_states_to_report, None);
+        // Both are written as Prow writes them: omitted.
+        assert_eq!(serde_json::to_string(&empty).expect("serialize"), "{}");
+    }
 }

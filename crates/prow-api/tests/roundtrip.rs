@@ -116,7 +116,7 @@ fn completed_periodic_with_reporter_config_round_trips() {
         .expect("slack reporter config");
     assert_eq!(
         slack.job_states_to_report,
-        [ProwJobState::Failure, ProwJobState::Error]
+        Some(vec![ProwJobState::Failure, ProwJobState::Error])
     );
     assert_eq!(
         job.spec.main_refs().map(Refs::org_repo).as_deref(),
