@@ -21,6 +21,11 @@ pub enum Error {
         /// The token file.
         path: PathBuf,
     },
+    /// Neither a token file nor GitHub App credentials were given.
+    #[error(
+        "no GitHub credentials: pass --github-token-path, or --github-app-id with --github-app-private-key-path"
+    )]
+    MissingCredentials,
     /// The GitHub App private key could not be read or is not a usable RSA key.
     #[error("GitHub App private key {path}: {reason}")]
     AppKey {

@@ -10,13 +10,17 @@
 //! - [`Secret`]: tokens and secrets that never print.
 
 pub mod client;
+pub mod dry_run;
 pub mod error;
+pub mod flags;
 pub mod github;
 pub mod secret;
 pub mod types;
 pub mod webhook;
 
 pub use client::{ClientConfig, ClientMetrics, Credentials, GitHubClient, RetryPolicy};
+pub use dry_run::DryRunGitHub;
 pub use error::{Error, Result};
+pub use flags::GitHubFlags;
 pub use github::GitHub;
 pub use secret::Secret;

@@ -581,3 +581,41 @@ async fn metrics_count_by_route_template_not_raw_path() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn dry_run_reads_but_never_writes() {
+    let github = demo_github().await;
+    let client: std::sync::Arc<dyn GitHub> =
+        std::sync::Arc::new(prow_github::DryRunGitHub::new(client(&github)));
+
+    let pr = client
+        .get_pull_request(ORG, REPO, 1)
+        .await
+        .expect("reads go through");
+    client
+        .create_issue_comment(ORG, REPO, 1, "/lgtm")
+        .await
+        .expect("dry-run write succeeds");
+    client
+        .add_labels(ORG, REPO, 1, &["lgtm".to_string()])
+        .await
+        .expect("dry-run write succeeds");
+    client
+        .create_status(
+            ORG,
+            REPO,
+            &pr.head.sha,
+            &NewStatus {
+                state: StatusState::Success,
+                context: "ci".into(),
+                description: None,
+                target_url: None,
+            },
+        )
+        .await
+        .expect("dry-run write succeeds");
+
+    assert_eq!(pr.number, 1);
+    assert!(github.writes().is_empty(), "{:?}", github.writes());
+    assert_eq!(github.requests().len(), 1, "only the read reached GitHub");
+}
