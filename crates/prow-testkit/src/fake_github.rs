@@ -26,6 +26,8 @@
 //! - Errors use GitHub's bodies: `404 {"message":"Not Found",...}`, `422 {"message":
 //!   "Validation Failed","errors":[...]}`, `404 {"message":"Label does not exist"}` when
 //!   removing a label an issue does not have.
+//! - Every request to a GitHub path is recorded ([`FakeGitHub::requests`]) and every write
+//!   with its JSON body ([`FakeGitHub::writes`]); the journal keeps the latest 100 000 of each.
 //! - GitHub App mode (when the state has an `app`): `GET /app`, `GET /orgs/{org}/installation`,
 //!   `/users/{u}/installation`, `/repos/{o}/{r}/installation` (the App is installed on every
 //!   account; installation id = account id) and `POST /app/installations/{id}/access_tokens`.

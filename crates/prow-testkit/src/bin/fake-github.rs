@@ -4,10 +4,14 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
 use prow_testkit::fake_github::FakeGitHub;
+
+/// How long a graceful shutdown may wait for open connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// A fake GitHub REST API v3 server on loopback, scriptable over `/_fake/`.
 #[derive(Debug, Parser)]
@@ -40,7 +44,13 @@ async fn main() -> anyhow::Result<()> {
     github.set_tokens(args.token);
     println!("fake-github listening on {}", github.url());
     wait_for_signal().await?;
-    github.shutdown().await;
+    // Clients holding keep-alive connections must not keep the process alive for long.
+    if tokio::time::timeout(SHUTDOWN_GRACE, github.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!("fake-github: connections still open after {SHUTDOWN_GRACE:?}, exiting");
+    }
     Ok(())
 }
 

@@ -23,6 +23,10 @@ use super::paging::{PageRequest, link_header, percent_decode};
 use super::rate_limit::RateBudget;
 use super::render::Urls;
 
+/// Most requests (and writes) kept in the journal; the oldest are dropped beyond it so a
+/// long-running fake does not grow without bound.
+pub const JOURNAL_LIMIT: usize = 100_000;
+
 /// Largest request body accepted.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
@@ -129,8 +133,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     );
     set_header(&mut response, "x-github-request-id", &request_id);
     record.status = response.status().as_u16();
+    let mut journal = lock(&shared.journal);
     if api::is_write(parts.method.as_str()) {
-        lock(&shared.journal).writes.push(RecordedWrite {
+        keep_within_limit(&mut journal.writes);
+        journal.writes.push(RecordedWrite {
             method: record.method.clone(),
             path: path.clone(),
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
@@ -138,8 +144,17 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             at: clock::now_rfc3339(),
         });
     }
-    lock(&shared.journal).requests.push(record);
+    keep_within_limit(&mut journal.requests);
+    journal.requests.push(record);
+    drop(journal);
     response
+}
+
+/// Drops the oldest tenth of a full journal list.
+fn keep_within_limit<T>(entries: &mut Vec<T>) {
+    if entries.len() >= JOURNAL_LIMIT {
+        entries.drain(..JOURNAL_LIMIT / 10);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -434,6 +449,17 @@ mod tests {
         for (condition, want) in cases {
             assert_eq!(etag_matches(condition, etag), want, "{condition}");
         }
+    }
+
+    #[test]
+    fn journal_drops_the_oldest_tenth_when_full() {
+        let mut entries: Vec<usize> = (0..JOURNAL_LIMIT).collect();
+        keep_within_limit(&mut entries);
+        assert_eq!(entries.len(), JOURNAL_LIMIT - JOURNAL_LIMIT / 10);
+        assert_eq!(entries.first(), Some(&(JOURNAL_LIMIT / 10)));
+        let mut short = vec![1, 2, 3];
+        keep_within_limit(&mut short);
+        assert_eq!(short, vec![1, 2, 3]);
     }
 
     #[test]
