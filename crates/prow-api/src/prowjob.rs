@@ -209,6 +209,10 @@ pub struct ResultStoreConfig {
 
 /// What happened to the job so far (`ProwJobStatus`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!(self.state in ['success', 'failure', 'error']) || has(self.completionTime)",
+    "message": "a job in state success, failure or error must have a completionTime",
+}]))]
 pub struct ProwJobStatus {
     /// When the job was created.
     #[serde(default, rename = "startTime", skip_serializing_if = "Option::is_none")]
@@ -238,6 +242,10 @@ pub struct ProwJobStatus {
     /// Name of the Pod running the job (the same as the ProwJob's name).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub pod_name: String,
+    /// How many times the Pod was recreated after it stopped unexpectedly.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(schema_with = "non_negative_int32")]
+    pub pod_revival_count: u32,
     /// Build identifier that groups the job's artifacts in storage.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub build_id: String,
@@ -260,6 +268,7 @@ impl ProwJobStatus {
             description: String::new(),
             url: String::new(),
             pod_name: String::new(),
+            pod_revival_count: 0,
             build_id: String::new(),
             jenkins_build_id: String::new(),
             prev_report_states: BTreeMap::new(),

@@ -91,6 +91,11 @@ pub struct Refs {
     /// Clone with `--filter=blob:none`; unset means the decoration config decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blobless_fetch: Option<bool>,
+    /// Limit the working tree to these paths (`git sparse-checkout set` patterns: file
+    /// names, directories, gitignore-style globs); clonerefs then fetches with depth 1 and
+    /// `--filter=blob:none`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sparse_checkout_files: Vec<String>,
     /// This extra ref is auxiliary: it is cloned but never treated as the job's main
     /// repository (e.g. for the revision recorded in `started.json`).
     #[serde(default, skip_serializing_if = "is_false")]

@@ -198,6 +198,13 @@ fn schema_keeps_prow_field_names_and_enums() {
         pod_spec.get("properties").is_none(),
         "pod_spec must stay schemaless"
     );
+    // Prow's rule: a job in a final state other than aborted has a completion time.
+    let status = &schema["properties"]["status"];
+    assert_eq!(
+        status["x-kubernetes-validations"][0]["rule"],
+        "!(self.state in ['success', 'failure', 'error']) || has(self.completionTime)"
+    );
+    assert_eq!(status["required"], serde_json::json!(["state"]));
     let timeout = &spec["properties"]["decoration_config"]["properties"]["timeout"];
     assert_eq!(timeout["type"], "string");
 }
