@@ -1,0 +1,30 @@
+//! The crate's error type: what stops loading entirely.
+
+use std::path::PathBuf;
+
+/// Loading could not go on: a file could not be read or is not YAML. Everything else is a
+/// [`crate::Problem`].
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A file or directory could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not valid YAML.
+    #[error("{}:{line}:{col}: {message}", file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// Line (1-based; 0 when unknown).
+        line: u32,
+        /// Column (1-based; 0 when unknown).
+        col: u32,
+        /// The parser's message.
+        message: String,
+    },
+}

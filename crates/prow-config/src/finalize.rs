@@ -1,0 +1,248 @@
+//! After reading: Prow's defaults (`defaultJobBase`, `defaultPresubmitFields`...), decoration
+//! defaults (`setPresubmitDecorationDefaults`...), presets (`resolvePresets`), then validation.
+
+use std::path::Path;
+
+use k8s_openapi::api::core::v1::PodSpec;
+use serde_json::Value;
+
+use crate::config::{Config, Plank};
+use crate::jobs::{Job, JobBase, Preset};
+use crate::matching::{default_rerun_command_for, default_trigger_for};
+use crate::problem::Problem;
+use crate::validate::validate;
+use crate::yaml::Mark;
+
+/// The build cluster jobs run on when they name none (Prow's `kube.DefaultClusterAlias`).
+pub const DEFAULT_CLUSTER: &str = "default";
+/// The agent jobs use when they name none.
+pub const KUBERNETES_AGENT: &str = "kubernetes";
+
+pub(crate) fn finalize(config: &mut Config, config_file: &Path, problems: &mut Vec<Problem>) {
+    let pod_namespace = config.prow.pod_namespace.clone();
+    let decorate_all = config.jobs.decorate_all_jobs;
+    let plank = &config.prow.plank;
+    let entries = plank.decoration_entries();
+    let mut decoration_requested = false;
+
+    for (repo, jobs) in &mut config.jobs.presubmits {
+        for job in jobs.iter_mut() {
+            decoration_requested |= default_decoration(&mut job.base, repo, decorate_all, &entries);
+            default_job_base(&mut job.base, &pod_namespace);
+            if job.reporter.context.is_empty() {
+                job.reporter.context = job.base.name.clone();
+            }
+            if job.trigger.is_empty() && job.rerun_command.is_empty() {
+                job.trigger = default_trigger_for(&job.base.name);
+                job.rerun_command = default_rerun_command_for(&job.base.name);
+            }
+        }
+    }
+    for (repo, jobs) in &mut config.jobs.postsubmits {
+        for job in jobs.iter_mut() {
+            decoration_requested |= default_decoration(&mut job.base, repo, decorate_all, &entries);
+            default_job_base(&mut job.base, &pod_namespace);
+            if job.reporter.context.is_empty() {
+                job.reporter.context = job.base.name.clone();
+            }
+        }
+    }
+    for job in &mut config.jobs.periodics {
+        let repo = job
+            .base
+            .utility_config
+            .extra_refs
+            .first()
+            .map(|r| format!("{}/{}", r.org, r.repo))
+            .unwrap_or_default();
+        decoration_requested |= default_decoration(&mut job.base, &repo, decorate_all, &entries);
+        default_job_base(&mut job.base, &pod_namespace);
+    }
+    if decoration_requested && entries.is_empty() {
+        problems.push(Problem::error(
+            config_file,
+            Mark { line: 1, col: 1 },
+            "plank.default_decoration_config_entries: jobs request decoration but no default decoration config is set",
+        ));
+    }
+
+    let presets = std::mem::take(&mut config.jobs.presets);
+    for jobs in config.jobs.presubmits.values_mut() {
+        for job in jobs.iter_mut() {
+            resolve_presets(job, &presets, problems);
+        }
+    }
+    for jobs in config.jobs.postsubmits.values_mut() {
+        for job in jobs.iter_mut() {
+            resolve_presets(job, &presets, problems);
+        }
+    }
+    for job in &mut config.jobs.periodics {
+        resolve_presets(job, &presets, problems);
+    }
+    config.jobs.presets = presets;
+
+    validate(config, problems);
+}
+
+/// Prow's `defaultJobBase`: agent `kubernetes`, namespace `pod_namespace`, cluster `default`.
+fn default_job_base(base: &mut JobBase, pod_namespace: &str) {
+    if base.agent.is_empty() {
+        base.agent = KUBERNETES_AGENT.into();
+    }
+    if base.namespace.as_deref().is_none_or(str::is_empty) {
+        base.namespace = Some(pod_namespace.to_string());
+    }
+    if base.cluster.is_empty() {
+        base.cluster = DEFAULT_CLUSTER.into();
+    }
+}
+
+/// Prow's `shouldDecorate` + `mergeDefaultDecorationConfig`; returns whether the job is decorated.
+fn default_decoration(
+    base: &mut JobBase,
+    repo: &str,
+    decorate_all: bool,
+    entries: &[crate::config::DefaultDecorationConfigEntry],
+) -> bool {
+    let util = &mut base.utility_config;
+    let decorate = *util.decorate.get_or_insert(decorate_all);
+    if decorate {
+        let cluster = if base.cluster.is_empty() {
+            DEFAULT_CLUSTER
+        } else {
+            base.cluster.as_str()
+        };
+        util.decoration_config = Some(merge_decoration(entries, repo, cluster, util.decoration_config.take()));
+    }
+    decorate
+}
+
+/// The decoration config of a job: every matching entry applied in order (later ones override
+/// earlier), then the job's own settings on top. Exposed for components that decorate
+/// ad-hoc jobs.
+pub fn merge_decoration(
+    entries: &[crate::config::DefaultDecorationConfigEntry],
+    repo: &str,
+    cluster: &str,
+    job: Option<Value>,
+) -> Value {
+    let mut merged: Option<Value> = None;
+    for entry in entries.iter().filter(|e| e.matches(repo, cluster)) {
+        merged = apply_default(entry.config.clone(), merged, 0);
+    }
+    apply_default(job, merged, 0).unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+/// Prow's `DecorationConfig.ApplyDefault` on JSON: fields set in `over` win; a field that is
+/// absent, null, `""` or `[]` takes the default. Nested settings (`utility_images`,
+/// `gcs_configuration`, `censoring_options`, `resources`) merge field by field; each container's
+/// `resources.<container>` is taken whole, as Prow does.
+fn apply_default(over: Option<Value>, under: Option<Value>, depth: usize) -> Option<Value> {
+    match (over, under) {
+        (None, under) => under,
+        (over, None) => over,
+        (Some(Value::Object(mut over)), Some(Value::Object(under))) if depth < 2 => {
+            for (key, default) in under {
+                let nested = depth == 0
+                    && matches!(
+                        key.as_str(),
+                        "utility_images" | "gcs_configuration" | "censoring_options" | "resources"
+                    );
+                match over.get_mut(&key) {
+                    Some(current) if nested => {
+                        let value = std::mem::take(current);
+                        *current = apply_default(Some(value), Some(default), depth + 1)
+                            .unwrap_or(Value::Null);
+                    }
+                    Some(current) if !is_unset(current) => {}
+                    _ => {
+                        over.insert(key, default);
+                    }
+                }
+            }
+            Some(Value::Object(over))
+        }
+        (Some(over), Some(under)) => Some(if is_unset(&over) { under } else { over }),
+    }
+}
+
+fn is_unset(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// Merges every preset whose labels the job carries (Prow's `resolvePresets`).
+fn resolve_presets<J: Job>(job: &mut J, presets: &[Preset], problems: &mut Vec<Problem>) {
+    let base = job.base_mut();
+    let Some(spec) = base.spec.as_mut() else { return };
+    for preset in presets {
+        if let Err(message) = merge_preset(preset, &base.labels, spec) {
+            problems.push(Problem::error(
+                &base.source.file,
+                base.source.mark,
+                format!(
+                    "{} (job {}): failed to merge presets for podspec: {message}",
+                    base.source.path, base.name
+                ),
+            ));
+        }
+    }
+}
+
+/// Prow's `mergePreset`: if the job's labels include all the preset's labels, add its env and
+/// volume mounts to every container and its volumes and tolerations to the pod. A name already
+/// present is an error.
+pub fn merge_preset(
+    preset: &Preset,
+    labels: &std::collections::BTreeMap<String, String>,
+    spec: &mut PodSpec,
+) -> Result<(), String> {
+    if preset.labels.iter().any(|(k, v)| labels.get(k) != Some(v)) {
+        return Ok(());
+    }
+    for env in &preset.env {
+        for container in &mut spec.containers {
+            let list = container.env.get_or_insert_with(Vec::new);
+            if list.iter().any(|e| e.name == env.name) {
+                return Err(format!("env var duplicated in pod spec: {}", env.name));
+            }
+            list.push(env.clone());
+        }
+    }
+    for volume in &preset.volumes {
+        let list = spec.volumes.get_or_insert_with(Vec::new);
+        if list.iter().any(|v| v.name == volume.name) {
+            return Err(format!("volume duplicated in pod spec: {}", volume.name));
+        }
+        list.push(volume.clone());
+    }
+    for mount in &preset.volume_mounts {
+        for container in &mut spec.containers {
+            let list = container.volume_mounts.get_or_insert_with(Vec::new);
+            if list.iter().any(|m| m.name == mount.name) {
+                return Err(format!("volume mount duplicated in pod spec: {}", mount.name));
+            }
+            list.push(mount.clone());
+        }
+    }
+    for toleration in &preset.tolerations {
+        let list = spec.tolerations.get_or_insert_with(Vec::new);
+        if list.contains(toleration) {
+            return Err(format!("toleration duplicated in pod spec: {toleration:?}"));
+        }
+        list.push(toleration.clone());
+    }
+    Ok(())
+}
+
+impl Plank {
+    /// The decoration config a job of `repo` on `cluster` gets when it sets none itself.
+    pub fn default_decoration_for(&self, repo: &str, cluster: &str) -> Value {
+        merge_decoration(&self.decoration_entries(), repo, cluster, None)
+    }
+}

@@ -1,0 +1,332 @@
+//! Which jobs run: branch filters, file-change filters, comment triggers and the `/test`,
+//! `/retest`, `/test all` selection of Prow's `pkg/pjutil/filter.go`.
+//!
+//! Regexes follow Go RE2 semantics as far as Rust's `regex` crate shares them (same syntax, no
+//! backreferences or lookaround in either). Known differences: Rust's `\d`, `\s`, `\w` and `\b`
+//! are Unicode-aware where Go's are ASCII-only; for the ASCII branch names, paths and comment
+//! commands Prow matches, the results are the same.
+
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+
+use crate::jobs::{Brancher, Postsubmit, Presubmit, RegexpChangeMatcher};
+
+/// Prow's default trigger for a job name: `(?m)^/test( | .* )<name>,?($|\s.*)`.
+pub fn default_trigger_for(name: &str) -> String {
+    format!(r"(?m)^/test( | .* ){name},?($|\s.*)")
+}
+
+/// Prow's default rerun command for a job name: `/test <name>`.
+pub fn default_rerun_command_for(name: &str) -> String {
+    format!("/test {name}")
+}
+
+impl Brancher {
+    /// True when neither `branches` nor `skip_branches` is set.
+    pub fn runs_against_all_branches(&self) -> bool {
+        self.branches.is_empty() && self.skip_branches.is_empty()
+    }
+
+    /// Whether a job with this filter runs against `branch`: `skip_branches` wins over
+    /// `branches`; patterns match anywhere in the name unless anchored (as in Prow).
+    pub fn should_run(&self, branch: &str) -> bool {
+        if self.runs_against_all_branches() {
+            return true;
+        }
+        if !self.skip_branches.is_empty() && matches(self.re_skip.as_ref(), &self.skip_branches, branch) {
+            return false;
+        }
+        self.branches.is_empty() || matches(self.re.as_ref(), &self.branches, branch)
+    }
+
+    /// Whether two filters could both select some branch (Prow's `Brancher.Intersects`).
+    pub fn intersects(&self, other: &Brancher) -> bool {
+        if self.runs_against_all_branches() || other.runs_against_all_branches() {
+            return true;
+        }
+        if !self.branches.is_empty() {
+            if !other.branches.is_empty() {
+                let mine: HashSet<&str> = self.branches.iter().map(String::as_str).collect();
+                return other.branches.iter().any(|b| mine.contains(b.as_str()));
+            }
+            return self.branches.iter().any(|b| other.should_run(b));
+        }
+        if other.branches.is_empty() {
+            return true;
+        }
+        other.intersects(self)
+    }
+}
+
+/// Matches `input` against a compiled regex, or compiles the joined patterns when the brancher
+/// was built by hand rather than loaded (falls back to "no match" for an invalid pattern).
+fn matches(compiled: Option<&Arc<Regex>>, patterns: &[String], input: &str) -> bool {
+    match compiled {
+        Some(re) => re.is_match(input),
+        None => Regex::new(&patterns.join("|")).is_ok_and(|re| re.is_match(input)),
+    }
+}
+
+impl RegexpChangeMatcher {
+    /// True when `run_if_changed` or `skip_if_only_changed` is set.
+    pub fn could_run(&self) -> bool {
+        !self.run_if_changed.is_empty() || !self.skip_if_only_changed.is_empty()
+    }
+
+    /// Prow's `RunsAgainstChanges`: any file matching `run_if_changed`, or any file NOT matching
+    /// `skip_if_only_changed`.
+    pub fn runs_against_changes(&self, changed_files: &[String]) -> bool {
+        let pattern = if self.run_if_changed.is_empty() {
+            &self.skip_if_only_changed
+        } else {
+            &self.run_if_changed
+        };
+        let owned;
+        let re = match &self.re_changes {
+            Some(re) => re.as_ref(),
+            None => match Regex::new(pattern) {
+                Ok(re) => {
+                    owned = re;
+                    &owned
+                }
+                Err(_) => return false,
+            },
+        };
+        changed_files.iter().any(|file| {
+            if !self.run_if_changed.is_empty() {
+                re.is_match(file)
+            } else {
+                !self.skip_if_only_changed.is_empty() && !re.is_match(file)
+            }
+        })
+    }
+
+    /// `(determined, should_run)`: whether the change filter decides at all, and if so whether
+    /// the job runs for these changed files.
+    pub fn should_run(&self, changed_files: &[String]) -> (bool, bool) {
+        if self.could_run() {
+            (true, self.runs_against_changes(changed_files))
+        } else {
+            (false, false)
+        }
+    }
+}
+
+/// Comment-command regexes of Prow's `pjutil`.
+static TEST_ALL_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^/test all,?($|\s.*)").expect("static regex"));
+static RETEST_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^/retest\s*$").expect("static regex"));
+static RETEST_REQUIRED_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^/retest-required\s*$").expect("static regex"));
+static OK_TO_TEST_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^/ok-to-test\s*$").expect("static regex"));
+
+impl Presubmit {
+    /// The compiled trigger (compiled on first use; `None` if the trigger is empty or invalid,
+    /// which loading reports).
+    pub fn trigger_regex(&self) -> Option<&Arc<Regex>> {
+        self.trigger_re
+            .get_or_init(|| {
+                if self.trigger.is_empty() {
+                    None
+                } else {
+                    Regex::new(&self.trigger).ok().map(Arc::new)
+                }
+            })
+            .as_ref()
+    }
+
+    /// Whether a comment body triggers this job (Prow's `TriggerMatches`).
+    pub fn trigger_matches(&self, body: &str) -> bool {
+        !self.trigger.is_empty() && self.trigger_regex().is_some_and(|re| re.is_match(body))
+    }
+
+    /// Whether the job runs against `branch` at all.
+    pub fn could_run(&self, branch: &str) -> bool {
+        self.brancher.should_run(branch)
+    }
+
+    /// Prow's `Presubmit.ShouldRun`: the branch must match; then `always_run` or `forced` run
+    /// it; otherwise the change filter decides, or `defaults` when it cannot.
+    pub fn should_run(&self, branch: &str, changed_files: &[String], forced: bool, defaults: bool) -> bool {
+        if !self.could_run(branch) {
+            return false;
+        }
+        if self.always_run || forced {
+            return true;
+        }
+        let (determined, should_run) = self.change_matcher.should_run(changed_files);
+        (determined && should_run) || defaults
+    }
+
+    /// Runs only when a human asks for it (`/test <name>`).
+    pub fn needs_explicit_trigger(&self) -> bool {
+        !self.always_run && !self.change_matcher.could_run()
+    }
+
+    /// May or may not run on a given PR.
+    pub fn triggers_conditionally(&self) -> bool {
+        self.needs_explicit_trigger() || self.change_matcher.could_run()
+    }
+
+    /// The context is required for merging.
+    pub fn context_required(&self) -> bool {
+        !self.optional && !self.reporter.skip_report
+    }
+}
+
+impl Postsubmit {
+    /// Whether the job runs against `branch` at all.
+    pub fn could_run(&self, branch: &str) -> bool {
+        self.brancher.should_run(branch)
+    }
+
+    /// Prow's `Postsubmit.ShouldRun`: branch filter, then the change filter, then `always_run`
+    /// (which defaults to true).
+    pub fn should_run(&self, branch: &str, changed_files: &[String]) -> bool {
+        if !self.could_run(branch) {
+            return false;
+        }
+        let (determined, should_run) = self.change_matcher.should_run(changed_files);
+        if determined {
+            return should_run;
+        }
+        self.always_run.unwrap_or(true)
+    }
+}
+
+/// What a filter says about one presubmit (Prow's `pjutil.Filter` result).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FilterOutcome {
+    /// The filter selects the job (it is then checked with [`Presubmit::should_run`]).
+    pub should_run: bool,
+    /// Run regardless of the change filter.
+    pub forced: bool,
+    /// Run when the change filter cannot decide.
+    pub defaults: bool,
+}
+
+/// Selects presubmits for a comment or event (Prow's `pjutil.Filter`).
+pub trait Filter {
+    /// The filter's verdict for one job.
+    fn check(&self, presubmit: &Presubmit) -> FilterOutcome;
+}
+
+/// Jobs whose trigger matches the comment body, forced (Prow's `CommandFilter`).
+#[derive(Clone, Debug)]
+pub struct CommandFilter<'a> {
+    /// The comment body.
+    pub body: &'a str,
+}
+
+impl Filter for CommandFilter<'_> {
+    fn check(&self, presubmit: &Presubmit) -> FilterOutcome {
+        let matched = presubmit.trigger_matches(self.body);
+        FilterOutcome {
+            should_run: matched,
+            forced: matched,
+            defaults: true,
+        }
+    }
+}
+
+/// Every job that does not need an explicit trigger (Prow's `TestAllFilter`, for `/test all`
+/// and `/ok-to-test`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TestAllFilter;
+
+impl Filter for TestAllFilter {
+    fn check(&self, presubmit: &Presubmit) -> FilterOutcome {
+        FilterOutcome {
+            should_run: !presubmit.needs_explicit_trigger(),
+            forced: false,
+            defaults: false,
+        }
+    }
+}
+
+/// Jobs whose context failed, plus required jobs that have not reported (Prow's `RetestFilter`).
+#[derive(Clone, Debug, Default)]
+pub struct RetestFilter {
+    /// Contexts currently failed on the PR head.
+    pub failed_contexts: HashSet<String>,
+    /// Every context currently reported on the PR head.
+    pub all_contexts: HashSet<String>,
+    /// Only required (non-optional) jobs (`/retest-required`).
+    pub required_only: bool,
+}
+
+impl Filter for RetestFilter {
+    fn check(&self, presubmit: &Presubmit) -> FilterOutcome {
+        let context = presubmit.reporter.context.as_str();
+        let failed = self.failed_contexts.contains(context)
+            && !(self.required_only && presubmit.optional);
+        let missing = !presubmit.optional && !self.all_contexts.contains(context);
+        FilterOutcome {
+            should_run: failed || missing,
+            forced: false,
+            defaults: true,
+        }
+    }
+}
+
+/// The first filter that selects a job decides (Prow's `AggregateFilter`).
+pub struct AggregateFilter<'a> {
+    /// Filters, most specific first.
+    pub filters: Vec<Box<dyn Filter + 'a>>,
+}
+
+impl Filter for AggregateFilter<'_> {
+    fn check(&self, presubmit: &Presubmit) -> FilterOutcome {
+        self.filters
+            .iter()
+            .map(|f| f.check(presubmit))
+            .find(|outcome| outcome.should_run)
+            .unwrap_or_default()
+    }
+}
+
+/// Builds the filter for a PR comment as Prow's `PresubmitFilter` does: the comment's own
+/// triggers, then `/retest` (failed and missing contexts, from `contexts`), then `/test all` or
+/// (when `honor_ok_to_test`) `/ok-to-test`.
+pub fn presubmit_filter<'a>(
+    honor_ok_to_test: bool,
+    contexts: impl FnOnce() -> (HashSet<String>, HashSet<String>),
+    body: &'a str,
+) -> AggregateFilter<'a> {
+    let mut filters: Vec<Box<dyn Filter + 'a>> = vec![Box::new(CommandFilter { body })];
+    let retest = RETEST_RE.is_match(body);
+    let retest_required = RETEST_REQUIRED_RE.is_match(body);
+    if retest || retest_required {
+        let (failed_contexts, all_contexts) = contexts();
+        filters.push(Box::new(RetestFilter {
+            failed_contexts,
+            all_contexts,
+            required_only: !retest,
+        }));
+    }
+    if (honor_ok_to_test && OK_TO_TEST_RE.is_match(body)) || TEST_ALL_RE.is_match(body) {
+        filters.push(Box::new(TestAllFilter));
+    }
+    AggregateFilter { filters }
+}
+
+/// Prow's `FilterPresubmits`: the jobs a filter selects that should run on `branch` with
+/// these changed files.
+pub fn filter_presubmits<'p>(
+    filter: &dyn Filter,
+    changed_files: &[String],
+    branch: &str,
+    presubmits: &'p [Presubmit],
+) -> Vec<&'p Presubmit> {
+    presubmits
+        .iter()
+        .filter(|p| {
+            let outcome = filter.check(p);
+            outcome.should_run && p.should_run(branch, changed_files, outcome.forced, outcome.defaults)
+        })
+        .collect()
+}
