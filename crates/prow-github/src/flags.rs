@@ -76,6 +76,7 @@ impl GitHubFlags {
 mod tests {
     use super::*;
     use clap::Parser;
+    use std::path::Path;
 
     #[derive(Debug, Parser)]
     struct Cli {
@@ -95,7 +96,7 @@ mod tests {
         assert_eq!(token.github_endpoint, "https://api.github.com");
         assert!(matches!(
             token.credentials(),
-            Ok(Credentials::TokenFile(p)) if p == PathBuf::from("/etc/github/oauth")
+            Ok(Credentials::TokenFile(p)) if p == Path::new("/etc/github/oauth")
         ));
 
         let app = parse(&[
