@@ -121,7 +121,12 @@ impl WebhookSender {
             hook_id: 123_456_789,
             target_type: "repository".to_string(),
             target_id: 186_853_002,
-            client: reqwest::Client::new(),
+            // Header names go out as `X-Github-Event`, `Content-Type`, ... (HTTP/1.1 title
+            // case, like Go's canonical form) rather than hyper's lower case.
+            client: reqwest::Client::builder()
+                .http1_title_case_headers()
+                .build()
+                .unwrap_or_default(),
         }
     }
 

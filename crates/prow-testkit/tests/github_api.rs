@@ -873,3 +873,34 @@ async fn github_app_installation_token_flow() {
         .expect("json");
     assert_eq!(with_pat["user"]["login"], "prow-rs-bot");
 }
+
+#[tokio::test]
+async fn primary_rate_limit_fault_from_the_admin_api() {
+    let github = demo().await;
+    let client = reqwest::Client::new();
+    let fault = json!([{"path": "/repos/prow-rs-demo/hello/pulls*", "times": 1,
+                        "action": {"kind": "primary_rate_limit"}}]);
+    let added: Value = client
+        .post(format!("{}/_fake/faults", github.url()))
+        .json(&fault)
+        .send()
+        .await
+        .expect("add fault")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(added["pending"], 1);
+    let url = format!("{}/repos/prow-rs-demo/hello/pulls", github.url());
+    let limited = client.get(&url).send().await.expect("get");
+    assert_eq!(limited.status(), StatusCode::FORBIDDEN);
+    assert_eq!(remaining(&limited), 0);
+    let body: Value = limited.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("API rate limit exceeded"))
+    );
+    let ok = client.get(&url).send().await.expect("get");
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(remaining(&ok) > 0);
+}

@@ -179,3 +179,40 @@ async fn every_recorded_payload_and_an_edited_one_are_delivered() {
     assert!(value["issue"]["pull_request"].is_object());
     task.abort();
 }
+
+#[tokio::test]
+async fn header_names_go_out_in_title_case() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut head = Vec::new();
+        let mut buffer = [0_u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = socket.read(&mut buffer).await.expect("read");
+            if read == 0 {
+                break;
+            }
+            head.extend_from_slice(&buffer[..read]);
+        }
+        socket
+            .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+            .await
+            .expect("write");
+        String::from_utf8_lossy(&head).into_owned()
+    });
+    let sender = WebhookSender::new(url.as_str(), SECRET);
+    sender.send("ping", b"{}".to_vec()).await.expect("deliver");
+    let head = server.await.expect("server task");
+    assert!(head.starts_with("POST /hook HTTP/1.1\r\n"), "{head}");
+    for line in [
+        "Content-Type: application/json\r\n",
+        "X-Github-Event: ping\r\n",
+        &format!("X-Hub-Signature-256: {}\r\n", signature_256(SECRET, b"{}")),
+    ] {
+        assert!(head.contains(line), "missing {line:?} in {head}");
+    }
+}
