@@ -24,20 +24,28 @@ macro_rules! recorded {
 }
 
 /// Every recorded payload as (event type, name, raw bytes). The name is the action, or a
-/// variant for events without one (`push`/`branch`, `status`/`success`).
+/// variant for events without one (`push`/`branch`, `status`/`success`, `ping`/`ping`).
 pub const PAYLOADS: &[(&str, &str, &[u8])] = &[
     recorded!("pull_request", "opened"),
     recorded!("pull_request", "synchronize"),
     recorded!("pull_request", "labeled"),
+    recorded!("pull_request", "unlabeled"),
     recorded!("pull_request", "closed"),
+    recorded!("pull_request", "reopened"),
+    recorded!("pull_request", "review_requested"),
     recorded!("issue_comment", "created"),
     recorded!("issue_comment", "edited"),
     recorded!("issue_comment", "deleted"),
+    recorded!("issues", "opened"),
+    recorded!("issues", "labeled"),
     recorded!("pull_request_review", "submitted"),
+    recorded!("pull_request_review", "dismissed"),
+    recorded!("pull_request_review_comment", "created"),
     recorded!("push", "branch"),
     recorded!("status", "success"),
     recorded!("check_run", "created"),
     recorded!("check_run", "completed"),
+    recorded!("ping", "ping"),
 ];
 
 /// The raw bytes of a recorded payload, exactly as stored.
