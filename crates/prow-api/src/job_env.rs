@@ -99,6 +99,21 @@ impl JobSpec {
         }
     }
 
+    /// The job spec of a ProwJob: its spec, `status.build_id` and its name (how plank calls
+    /// `NewJobSpec`).
+    pub fn for_prowjob(job: &crate::ProwJob) -> Self {
+        let build_id = job
+            .status
+            .as_ref()
+            .map(|status| status.build_id.clone())
+            .unwrap_or_default();
+        Self::new(
+            &job.spec,
+            build_id,
+            job.metadata.name.clone().unwrap_or_default(),
+        )
+    }
+
     /// The `JOB_SPEC` value: this spec as JSON, byte for byte what Go's `json.Marshal`
     /// writes (including its escaping of `<`, `>`, `&`, U+2028 and U+2029).
     pub fn to_json(&self) -> Result<String, Error> {

@@ -45,4 +45,4 @@ pub use refs::{Pull, Refs, pull_refs};
 pub use reporting::{
     DingTalkReporterConfig, GitHubTeamSlug, ReporterConfig, RerunAuthConfig, SlackReporterConfig,
 };
-pub use storage_path::{PathStrategy, RepoPathBuilder};
+pub use storage_path::{PathStrategy, RepoPathBuilder, StorageBucket};

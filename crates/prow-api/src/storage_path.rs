@@ -267,6 +267,74 @@ pub fn job_storage_path(config: &GcsConfiguration, spec: &JobSpec) -> Result<Str
     Ok(join_path(&[&config.path_prefix, &path]))
 }
 
+/// A bucket setting split into storage provider, bucket name and path inside the bucket
+/// (Prow's `ProwPath` from `ParsePath`): `gs://name/dir`, `s3://name`, or a bare name,
+/// which means GCS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorageBucket {
+    /// `gs`, `s3`, `file`, ...
+    pub provider: String,
+    /// The bucket name.
+    pub name: String,
+    /// Path inside the bucket, without leading slash (usually empty).
+    pub path: String,
+}
+
+impl StorageBucket {
+    /// Parses a `gcs_configuration.bucket` value as Prow's `ParsePath` does.
+    pub fn parse(bucket: &str) -> Self {
+        let (provider, rest) = bucket.split_once("://").unwrap_or(("gs", bucket));
+        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+        Self {
+            provider: provider.to_owned(),
+            name: name.to_owned(),
+            path: path.to_owned(),
+        }
+    }
+
+    /// Bucket name and path (Prow's `FullPath`), e.g. `kubernetes-jenkins` or `bucket/dir`.
+    pub fn full_path(&self) -> String {
+        join_path(&[&self.name, &self.path])
+    }
+}
+
+/// The link to a run in deck's job view (Prow's `pjutil.JobURL` for decorated jobs):
+/// `job_url_prefix` + storage provider (unless `omit_storage_provider`, Prow's
+/// `job_url_prefix_disable_appending_storage_provider`) + bucket + the run's storage path.
+/// Example: `https://prow.k8s.io/view/` + `gs` + `kubernetes-jenkins` + `logs/<job>/<build>`.
+pub fn job_url(
+    job_url_prefix: &str,
+    omit_storage_provider: bool,
+    config: &GcsConfiguration,
+    spec: &JobSpec,
+) -> Result<String, Error> {
+    let storage_path = job_storage_path(config, spec)?;
+    let bucket = StorageBucket::parse(&config.bucket);
+    let (origin, rest) = match job_url_prefix.split_once("://") {
+        Some((scheme, after)) => {
+            let host_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+            (
+                format!("{scheme}://{}", &after[..host_end]),
+                &after[host_end..],
+            )
+        }
+        None => (String::new(), job_url_prefix),
+    };
+    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (prefix_path, query) = rest.split_at(query_start);
+    let full_path = bucket.full_path();
+    let mut elements = vec![prefix_path];
+    if !omit_storage_provider {
+        elements.push(&bucket.provider);
+    }
+    elements.extend([full_path.as_str(), storage_path.as_str()]);
+    let mut path = join_path(&elements);
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    Ok(format!("{origin}{path}{query}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,5 +634,83 @@ mod tests {
         for (elements, want) in cases {
             assert_eq!(join_path(elements), want, "{elements:?}");
         }
+    }
+
+    #[test]
+    fn bucket_parsing_matches_prow() {
+        let cases = [
+            (
+                "kubernetes-jenkins",
+                "gs",
+                "kubernetes-jenkins",
+                "",
+                "kubernetes-jenkins",
+            ),
+            (
+                "gs://origin-ci-test",
+                "gs",
+                "origin-ci-test",
+                "",
+                "origin-ci-test",
+            ),
+            (
+                "s3://prow-logs/dir/sub",
+                "s3",
+                "prow-logs",
+                "dir/sub",
+                "prow-logs/dir/sub",
+            ),
+        ];
+        for (input, provider, name, path, full) in cases {
+            let bucket = StorageBucket::parse(input);
+            assert_eq!(
+                (
+                    bucket.provider.as_str(),
+                    bucket.name.as_str(),
+                    bucket.path.as_str()
+                ),
+                (provider, name, path),
+                "{input}"
+            );
+            assert_eq!(bucket.full_path(), full, "{input}");
+        }
+    }
+
+    #[test]
+    fn job_url_matches_prow() {
+        let config = |bucket: &str, strategy: &str| GcsConfiguration {
+            bucket: bucket.into(),
+            path_strategy: strategy.into(),
+            default_org: "kubernetes".into(),
+            default_repo: "kubernetes".into(),
+            ..GcsConfiguration::default()
+        };
+        let presubmit = spec(
+            ProwJobType::Presubmit,
+            "pull-cluster-api-provider-openstack-test",
+            "1247344427123347459",
+            Some(("kubernetes-sigs", "cluster-api-provider-openstack", 541)),
+        );
+        // The example in the comment of Prow's pjutil.JobURL.
+        assert_eq!(
+            job_url(
+                "https://prow.k8s.io/view/",
+                false,
+                &config("kubernetes-jenkins", "legacy"),
+                &presubmit
+            )
+            .expect("url"),
+            "https://prow.k8s.io/view/gs/kubernetes-jenkins/pr-logs/pull/kubernetes-sigs_cluster-api-provider-openstack/541/pull-cluster-api-provider-openstack-test/1247344427123347459"
+        );
+        assert_eq!(
+            job_url(
+                "https://deck.example.com/view?x=1",
+                true,
+                &config("s3://logs", "explicit"),
+                &presubmit
+            )
+            .expect("url"),
+            "https://deck.example.com/view/logs/pr-logs/pull/kubernetes-sigs_cluster-api-provider-openstack/541/pull-cluster-api-provider-openstack-test/1247344427123347459?x=1"
+        );
     }
 }

@@ -122,6 +122,22 @@ fn completed_periodic_with_reporter_config_round_trips() {
         job.spec.main_refs().map(Refs::org_repo).as_deref(),
         Some("openshift/release")
     );
+    // The status URL Prow wrote is what job_url computes from the spec (deck on
+    // prow.ci.openshift.org, `/view/` prefix, storage provider appended).
+    let gcs = job
+        .spec
+        .decoration_config
+        .as_ref()
+        .and_then(|config| config.gcs_configuration.as_ref())
+        .expect("gcs_configuration");
+    let url = prow_api::storage_path::job_url(
+        "https://prow.ci.openshift.org/view/",
+        false,
+        gcs,
+        &JobSpec::for_prowjob(&job),
+    )
+    .expect("job url");
+    assert_eq!(url, status.url);
 }
 
 #[test]
