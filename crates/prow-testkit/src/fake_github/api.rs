@@ -400,15 +400,7 @@ fn all_refs(repo: &Repo) -> Vec<(String, String)> {
 
 fn collaborators(state: &GitHubState, urls: &Urls, index: usize, rest: &[&str]) -> Reply {
     let repo = &state.repos[index];
-    let permission_of = |login: &str| -> Option<String> {
-        if repo.owner.eq_ignore_ascii_case(login) {
-            return Some("admin".into());
-        }
-        repo.collaborators
-            .iter()
-            .find(|c| c.login.eq_ignore_ascii_case(login))
-            .map(|c| c.permission.clone())
-    };
+    let permission_of = |login: &str| effective_permission(state, repo, login);
     let with_permissions = |login: &str, permission: &str| {
         let rank = permission_rank(permission);
         let mut user = render::user(state, urls, login);
@@ -423,12 +415,30 @@ fn collaborators(state: &GitHubState, urls: &Urls, index: usize, rest: &[&str]) 
         user
     };
     match rest {
-        [] => Reply::list(
-            repo.collaborators
-                .iter()
-                .map(|c| with_permissions(&c.login, &c.permission))
-                .collect(),
-        ),
+        [] => {
+            // Direct collaborators, then org admins and team members with access (GitHub's
+            // default `affiliation=all`).
+            let mut logins: Vec<String> =
+                repo.collaborators.iter().map(|c| c.login.clone()).collect();
+            if let Some(org) = state.org(&repo.owner) {
+                let via_teams = org
+                    .teams
+                    .iter()
+                    .filter(|t| t.repos.iter().any(|r| r.eq_ignore_ascii_case(&repo.name)))
+                    .flat_map(|t| t.members.iter());
+                for login in org.admins.iter().chain(via_teams) {
+                    if !logins.iter().any(|l| l.eq_ignore_ascii_case(login)) {
+                        logins.push(login.clone());
+                    }
+                }
+            }
+            Reply::list(
+                logins
+                    .iter()
+                    .filter_map(|l| permission_of(l).map(|p| with_permissions(l, &p)))
+                    .collect(),
+            )
+        }
         [login] => match permission_of(login) {
             Some(_) => Reply::no_content(),
             None => Reply::not_found(),
@@ -451,6 +461,31 @@ fn collaborators(state: &GitHubState, urls: &Urls, index: usize, rest: &[&str]) 
         }
         _ => Reply::not_found(),
     }
+}
+
+/// The strongest permission `login` has on `repo`: owner and org admins get `admin`,
+/// direct collaborators their permission, members of a team with the repository `write`.
+pub fn effective_permission(state: &GitHubState, repo: &Repo, login: &str) -> Option<String> {
+    let same = |other: &String| other.eq_ignore_ascii_case(login);
+    let mut found: Vec<String> = Vec::new();
+    if repo.owner.eq_ignore_ascii_case(login) {
+        found.push("admin".into());
+    }
+    if let Some(org) = state.org(&repo.owner) {
+        if org.admins.iter().any(same) {
+            found.push("admin".into());
+        }
+        let team_access = org.teams.iter().any(|t| {
+            t.members.iter().any(same) && t.repos.iter().any(|r| r.eq_ignore_ascii_case(&repo.name))
+        });
+        if team_access {
+            found.push("write".into());
+        }
+    }
+    if let Some(c) = repo.collaborators.iter().find(|c| same(&c.login)) {
+        found.push(c.permission.clone());
+    }
+    found.into_iter().max_by_key(|p| permission_rank(p))
 }
 
 fn branches(
@@ -1135,5 +1170,60 @@ fn apply_check_run_fields(run: &mut CheckRun, body: &Value, now: &str) {
     }
     if body["output"].is_object() {
         run.output = Some(body["output"].clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_github::model::{Collaborator, Org, Team};
+
+    #[test]
+    fn effective_permission_takes_the_strongest_source() {
+        let repo = Repo {
+            owner: "org".into(),
+            name: "repo".into(),
+            collaborators: vec![
+                Collaborator {
+                    login: "reader".into(),
+                    permission: "read".into(),
+                },
+                Collaborator {
+                    login: "teamed".into(),
+                    permission: "triage".into(),
+                },
+            ],
+            ..Repo::default()
+        };
+        let state = GitHubState {
+            orgs: vec![Org {
+                login: "org".into(),
+                admins: vec!["boss".into()],
+                members: vec!["boss".into(), "teamed".into(), "member".into()],
+                teams: vec![Team {
+                    slug: "devs".into(),
+                    members: vec!["teamed".into()],
+                    repos: vec!["repo".into()],
+                    ..Team::default()
+                }],
+                ..Org::default()
+            }],
+            ..GitHubState::default()
+        };
+        let cases = [
+            ("org", Some("admin")),
+            ("boss", Some("admin")),
+            ("teamed", Some("write")),
+            ("reader", Some("read")),
+            ("member", None),
+            ("stranger", None),
+        ];
+        for (login, want) in cases {
+            assert_eq!(
+                effective_permission(&state, &repo, login).as_deref(),
+                want,
+                "{login}"
+            );
+        }
     }
 }
