@@ -729,6 +729,33 @@ mod tests {
     }
 
     #[test]
+    fn scripting_helpers_normalize_what_they_add() {
+        let mut state = GitHubState::default();
+        state.add_org_member("org", "alice", true);
+        state.add_org_member("org", "bob", false);
+        let org = state.org("org").expect("org created");
+        assert_eq!(org.members, vec!["alice", "bob"]);
+        assert_eq!(org.public_members, vec!["alice"]);
+        assert_ne!(org.id, 0);
+        assert!(!state.put_pull("org", "repo", PullRequest::default()));
+        state.put_repo(Repo {
+            owner: "org".into(),
+            name: "repo".into(),
+            ..Repo::default()
+        });
+        let pull = PullRequest {
+            number: 3,
+            user: "carol".into(),
+            ..PullRequest::default()
+        };
+        assert!(state.put_pull("org", "repo", pull));
+        let repo = state.repo("ORG", "Repo").expect("case-insensitive lookup");
+        assert_ne!(repo.pull(3).expect("pull").id, 0);
+        assert!(repo.has_issue(3));
+        assert!(state.user("carol").is_some());
+    }
+
+    #[test]
     fn unknown_fields_are_rejected() {
         assert!(GitHubState::from_json(br#"{"repoz":[]}"#).is_err());
     }
