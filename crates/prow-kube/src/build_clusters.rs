@@ -1,9 +1,10 @@
 //! Build clusters: the clusters ProwJob Pods run in, by alias (a ProwJob's `spec.cluster`).
 //!
 //! Semantics follow Prow's `pkg/kube/config.go`: every context of every `--build-cluster`
-//! kubeconfig file becomes a build cluster whose alias is the context name; a context name
-//! defined twice is an error; the alias `default` is the cluster the component itself runs
-//! in, unless a kubeconfig defines a context named `default`, which then wins.
+//! kubeconfig file (and of every file in `--build-cluster-dir`, as Prow's `--kubeconfig-dir`)
+//! becomes a build cluster whose alias is the context name; a context name defined twice is
+//! an error; the alias `default` is the cluster the component itself runs in, unless a
+//! kubeconfig defines a context named `default`, which then wins.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,26 @@ pub struct BuildClusterArgs {
         value_delimiter = ','
     )]
     pub kubeconfigs: Vec<PathBuf>,
+
+    /// Directory of build cluster kubeconfig files (e.g. a mounted Secret), read like
+    /// Prow's `--kubeconfig-dir`: subdirectories and names starting with `..` are skipped.
+    #[arg(long, env = "BUILD_CLUSTER_DIR", value_name = "DIR")]
+    pub build_cluster_dir: Option<PathBuf>,
+
+    /// Only files in --build-cluster-dir whose name ends with this suffix are read.
+    #[arg(
+        long,
+        env = "BUILD_CLUSTER_SUFFIX",
+        value_name = "SUFFIX",
+        default_value = ""
+    )]
+    pub build_cluster_suffix: String,
+}
+
+/// Whether a directory entry named `name` is a kubeconfig to read (Prow's rules: no
+/// `..`-prefixed Secret-mount internals, the suffix must match).
+pub fn is_kubeconfig_file_name(name: &str, suffix: &str) -> bool {
+    !name.starts_with("..") && name.ends_with(suffix)
 }
 
 /// Where the client of one build cluster comes from.
@@ -125,7 +146,7 @@ impl BuildClusterArgs {
     pub async fn load(&self, own: Client, limit: RateLimit) -> Result<BuildClusters> {
         let mut parsed = BTreeMap::new();
         let mut files = Vec::with_capacity(self.kubeconfigs.len());
-        for path in &self.kubeconfigs {
+        for path in &self.kubeconfig_paths()? {
             let kubeconfig = read_kubeconfig(path)?;
             let contexts = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
             files.push((path.clone(), contexts));
@@ -143,6 +164,36 @@ impl BuildClusterArgs {
             clients.insert(alias, client);
         }
         Ok(BuildClusters { clients })
+    }
+}
+
+impl BuildClusterArgs {
+    /// The kubeconfig files to read: the `--build-cluster` files in flag order, then the
+    /// matching files of `--build-cluster-dir` sorted by name.
+    pub fn kubeconfig_paths(&self) -> Result<Vec<PathBuf>> {
+        let mut paths = self.kubeconfigs.clone();
+        let Some(dir) = &self.build_cluster_dir else {
+            return Ok(paths);
+        };
+        let read_dir_error = |source| Error::ReadBuildClusterDir {
+            path: dir.clone(),
+            source,
+        };
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(read_dir_error)? {
+            let entry = entry.map_err(read_dir_error)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // follows symlinks, as Secret mounts are symlinks into `..data`
+            let is_dir = std::fs::metadata(entry.path())
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
+            if !is_dir && is_kubeconfig_file_name(&name, &self.build_cluster_suffix) {
+                found.push(entry.path());
+            }
+        }
+        found.sort();
+        paths.extend(found);
+        Ok(paths)
     }
 }
 
@@ -239,6 +290,7 @@ mod tests {
         .expect("own client");
         let args = BuildClusterArgs {
             kubeconfigs: vec![path],
+            ..BuildClusterArgs::default()
         };
         let clusters = args.load(own, RateLimit::DEFAULT).await.expect("load");
         assert_eq!(
@@ -254,6 +306,51 @@ mod tests {
             err.to_string().contains("build01, build02, default"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn directory_entries_follow_prows_rules() {
+        let cases = [
+            ("build01.kubeconfig", ".kubeconfig", true),
+            ("build01.kubeconfig", "", true),
+            ("README", ".kubeconfig", false),
+            ("..data", "", false),
+            ("..2026_11_26_09_00_00.123", "", false),
+            ("..kubeconfig", ".kubeconfig", false),
+        ];
+        for (name, suffix, want) in cases {
+            assert_eq!(
+                is_kubeconfig_file_name(name, suffix),
+                want,
+                "{name} / {suffix}"
+            );
+        }
+    }
+
+    #[test]
+    fn directory_files_come_after_flag_files_sorted_without_subdirectories() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["b.kubeconfig", "a.kubeconfig", "notes.txt", "..data"] {
+            std::fs::write(dir.path().join(name), TWO_CONTEXTS).expect("write");
+        }
+        std::fs::create_dir(dir.path().join("nested.kubeconfig")).expect("mkdir");
+        let args = BuildClusterArgs {
+            kubeconfigs: vec![PathBuf::from("/etc/flag.kubeconfig")],
+            build_cluster_dir: Some(dir.path().to_path_buf()),
+            build_cluster_suffix: ".kubeconfig".into(),
+        };
+        let want = vec![
+            PathBuf::from("/etc/flag.kubeconfig"),
+            dir.path().join("a.kubeconfig"),
+            dir.path().join("b.kubeconfig"),
+        ];
+        assert_eq!(args.kubeconfig_paths().expect("list"), want);
+        let missing = BuildClusterArgs {
+            build_cluster_dir: Some(dir.path().join("missing")),
+            ..BuildClusterArgs::default()
+        };
+        let err = missing.kubeconfig_paths().expect_err("missing dir");
+        assert_eq!(err.variant_name(), "ReadBuildClusterDir");
     }
 
     const TWO_CONTEXTS: &str = r#"

@@ -32,6 +32,15 @@ pub enum Error {
     /// The HTTP client stack could not be built from a configuration.
     #[error("building Kubernetes client")]
     BuildClient(#[source] kube::Error),
+    /// The `--build-cluster-dir` directory could not be listed.
+    #[error("reading build cluster directory {path}")]
+    ReadBuildClusterDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
     /// The same context name appears in two `--build-cluster` kubeconfigs.
     #[error("build cluster {alias:?} is defined in both {first} and {second}")]
     DuplicateBuildCluster {
@@ -137,6 +146,7 @@ impl Error {
             Error::LoadKubeconfigContext { .. } => "LoadKubeconfigContext",
             Error::LoadInClusterConfig(_) => "LoadInClusterConfig",
             Error::BuildClient(_) => "BuildClient",
+            Error::ReadBuildClusterDir { .. } => "ReadBuildClusterDir",
             Error::DuplicateBuildCluster { .. } => "DuplicateBuildCluster",
             Error::UnknownBuildCluster { .. } => "UnknownBuildCluster",
             Error::ParseLogFilter { .. } => "ParseLogFilter",

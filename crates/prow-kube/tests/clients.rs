@@ -56,6 +56,7 @@ async fn build_cluster_aliases_are_context_names_and_default_is_the_own_cluster(
     .expect("client");
     let args = BuildClusterArgs {
         kubeconfigs: vec![control_plane.kubeconfig_path().to_path_buf()],
+        ..BuildClusterArgs::default()
     };
     let clusters = args
         .load(unreachable, RateLimit::DEFAULT)
