@@ -1,7 +1,7 @@
 //! prow-api: the ProwJob custom resource and Prow's contracts.
 //!
 //! - [`ProwJob`] (`prow.k8s.io/v1`), its spec and status with Prow's exact JSON field names,
-//!   so ProwJobs written by Prow round-trip unchanged; [`crd`] / [`crd_yaml`] generate the CRD.
+//!   so ProwJobs written by Prow round-trip unchanged; [`crd()`] / [`crd_yaml()`] generate the CRD.
 //! - [`labels`]: label and annotation keys and [`labels::labels_and_annotations_for_spec`].
 //! - [`field_manager`]: server-side apply field managers per component.
 //! - [`job_env`]: the `JOB_SPEC` contract and [`job_env::env_for_spec`].

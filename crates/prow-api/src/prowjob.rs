@@ -1,4 +1,10 @@
 //! The ProwJob custom resource (`prow.k8s.io/v1`, Prow's `pkg/apis/prowjobs/v1/types.go`).
+//!
+//! Unlike Prow's CRD (`subresources: {}`), the CRD generated here enables the status
+//! subresource, so the API server ignores `status` on create and on updates of the main
+//! resource: create the ProwJob, then write its status through `/status` (`patch_status`),
+//! and treat a ProwJob without status as newly triggered. ProwJobs created by Prow's own
+//! tools (e.g. `mkpj | kubectl create`) therefore arrive without status.
 
 use std::collections::BTreeMap;
 
@@ -282,6 +288,9 @@ impl ProwJob {
     /// [`labels_and_annotations_for_spec`], with the Slack `report` default applied
     /// (`setReportDefault`), and a status in `state` (triggered, or scheduling when
     /// scheduling is enabled) started at `start_time`.
+    ///
+    /// The status is not stored by a create call (status subresource, see the module docs):
+    /// send it with a status patch after creating the object.
     pub fn from_spec(
         name: &str,
         mut spec: ProwJobSpec,
