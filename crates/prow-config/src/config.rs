@@ -122,7 +122,8 @@ impl ProwConfig {
             self.deck.spyglass.size_limit = 100_000_000;
         }
         if self.github_reporter.job_types_to_report.is_empty() {
-            self.github_reporter.job_types_to_report = vec!["presubmit".into(), "postsubmit".into()];
+            self.github_reporter.job_types_to_report =
+                vec!["presubmit".into(), "postsubmit".into()];
         }
         if !self.plank.report_template.is_empty() && self.plank.report_templates.is_empty() {
             let template = self.plank.report_template.clone();
@@ -253,8 +254,11 @@ impl DefaultDecorationConfigEntry {
         let repo_matches = self.repo.is_empty()
             || self.repo == "*"
             || self.repo == repo
-            || repo.split_once('/').is_some_and(|(org, _)| org == self.repo);
-        let cluster_matches = self.cluster.is_empty() || self.cluster == "*" || self.cluster == cluster;
+            || repo
+                .split_once('/')
+                .is_some_and(|(org, _)| org == self.repo);
+        let cluster_matches =
+            self.cluster.is_empty() || self.cluster == "*" || self.cluster == cluster;
         repo_matches && cluster_matches
     }
 }

@@ -1,5 +1,6 @@
-//! Cron expressions as Prow's horologium reads them (robfig/cron v3 standard parser): five
-//! fields (minute, hour, day of month, month, day of week) or a descriptor (`@yearly`,
+//! Cron expressions as Prow's horologium reads them (robfig/cron v3 with `SecondOptional`):
+//! five fields (minute, hour, day of month, month, day of week), six with a leading seconds
+//! field, or a descriptor (`@yearly`,
 //! `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`, `@every <duration>`),
 //! optionally preceded by `CRON_TZ=<zone>` or `TZ=<zone>`.
 
@@ -11,7 +12,10 @@ pub fn validate_cron(expr: &str) -> Result<(), String> {
     if spec.is_empty() {
         return Err("empty spec string".into());
     }
-    if let Some(rest) = spec.strip_prefix("CRON_TZ=").or_else(|| spec.strip_prefix("TZ=")) {
+    if let Some(rest) = spec
+        .strip_prefix("CRON_TZ=")
+        .or_else(|| spec.strip_prefix("TZ="))
+    {
         let (zone, after) = rest
             .split_once(char::is_whitespace)
             .ok_or_else(|| "time zone prefix must be followed by a spec".to_string())?;
@@ -27,17 +31,34 @@ pub fn validate_cron(expr: &str) -> Result<(), String> {
                 .map_err(|e| format!("failed to parse duration {}: {}", every.trim(), e.reason));
         }
         return match descriptor {
-            "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight" | "hourly" => Ok(()),
+            "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight" | "hourly" => {
+                Ok(())
+            }
             _ => Err(format!("unrecognized descriptor: @{descriptor}")),
         };
     }
-    let fields: Vec<&str> = spec.split_whitespace().collect();
-    if fields.len() != 5 {
-        return Err(format!("expected exactly 5 fields, found {}: {spec}", fields.len()));
+    let mut fields: Vec<&str> = spec.split_whitespace().collect();
+    if fields.len() == 6 {
+        validate_field(fields[0], 0, 59, &[])?;
+        fields.remove(0);
     }
-    const MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    if fields.len() != 5 {
+        return Err(format!(
+            "expected 5 or 6 fields, found {}: {spec}",
+            fields.len()
+        ));
+    }
+    const MONTHS: &[&str] = &[
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-    let bounds: [(u32, u32, &[&str]); 5] = [(0, 59, &[]), (0, 23, &[]), (1, 31, &[]), (1, 12, MONTHS), (0, 6, DAYS)];
+    let bounds: [(u32, u32, &[&str]); 5] = [
+        (0, 59, &[]),
+        (0, 23, &[]),
+        (1, 31, &[]),
+        (1, 12, MONTHS),
+        (0, 6, DAYS),
+    ];
     for (field, (min, max, names)) in fields.iter().zip(bounds) {
         validate_field(field, min, max, names)?;
     }
@@ -59,7 +80,9 @@ fn validate_field(field: &str, min: u32, max: u32, names: &[&str]) -> Result<(),
             (v, if step.is_some() { max } else { v })
         };
         if start > end {
-            return Err(format!("beginning of range ({start}) beyond end of range ({end}): {part}"));
+            return Err(format!(
+                "beginning of range ({start}) beyond end of range ({end}): {part}"
+            ));
         }
         if let Some(step) = step {
             let step: u32 = step
@@ -104,6 +127,7 @@ mod tests {
             "@daily",
             "@every 1h30m",
             "CRON_TZ=America/New_York 0 6 * * *",
+            "0 0 6-18/2 ? * 1-5",
         ] {
             assert_eq!(validate_cron(spec), Ok(()), "{spec}");
         }
@@ -114,7 +138,8 @@ mod tests {
         for spec in [
             "",
             "* * * *",
-            "0 0 * * * *",
+            "0 0 * * * * *",
+            "60 0 * * * *",
             "60 * * * *",
             "0 24 * * *",
             "0 0 0 * *",

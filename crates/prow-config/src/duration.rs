@@ -201,7 +201,16 @@ mod tests {
 
     #[test]
     fn rejects_what_go_rejects() {
-        for input in ["", "10", "1d", "h", "-5m", "1.h.", "5 m", "99999999999999999999h"] {
+        for input in [
+            "",
+            "10",
+            "1d",
+            "h",
+            "-5m",
+            "1.h.",
+            "5 m",
+            "99999999999999999999h",
+        ] {
             assert!(parse_duration(input).is_err(), "{input} should be rejected");
         }
     }

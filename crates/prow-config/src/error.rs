@@ -27,4 +27,14 @@ pub enum LoadError {
         /// The parser's message.
         message: String,
     },
+    /// A job could not be turned into a ProwJob spec (a field does not fit the ProwJob types).
+    #[error("job {job}: {field}: {message}")]
+    JobSpec {
+        /// The job name.
+        job: String,
+        /// The field that did not convert.
+        field: &'static str,
+        /// Why.
+        message: String,
+    },
 }

@@ -113,7 +113,12 @@ fn default_decoration(
         } else {
             base.cluster.as_str()
         };
-        util.decoration_config = Some(merge_decoration(entries, repo, cluster, util.decoration_config.take()));
+        util.decoration_config = Some(merge_decoration(
+            entries,
+            repo,
+            cluster,
+            util.decoration_config.take(),
+        ));
     }
     decorate
 }
@@ -179,7 +184,9 @@ fn is_unset(value: &Value) -> bool {
 /// Merges every preset whose labels the job carries (Prow's `resolvePresets`).
 fn resolve_presets<J: Job>(job: &mut J, presets: &[Preset], problems: &mut Vec<Problem>) {
     let base = job.base_mut();
-    let Some(spec) = base.spec.as_mut() else { return };
+    let Some(spec) = base.spec.as_mut() else {
+        return;
+    };
     for preset in presets {
         if let Err(message) = merge_preset(preset, &base.labels, spec) {
             problems.push(Problem::error(
@@ -225,7 +232,10 @@ pub fn merge_preset(
         for container in &mut spec.containers {
             let list = container.volume_mounts.get_or_insert_with(Vec::new);
             if list.iter().any(|m| m.name == mount.name) {
-                return Err(format!("volume mount duplicated in pod spec: {}", mount.name));
+                return Err(format!(
+                    "volume mount duplicated in pod spec: {}",
+                    mount.name
+                ));
             }
             list.push(mount.clone());
         }

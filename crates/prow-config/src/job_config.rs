@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::jobs::{Periodic, Postsubmit, Presubmit, Preset};
+use crate::jobs::{Periodic, Postsubmit, Preset, Presubmit};
 
 /// Presets and jobs (Prow's `JobConfig`). Presubmits and postsubmits are keyed by `org/repo`
 /// (or a Gerrit `host/repo`), so looking up one repository's jobs is a map lookup.
@@ -42,16 +42,24 @@ impl JobConfig {
 
     /// The presubmit of `org/repo` named `name`.
     pub fn presubmit(&self, org_repo: &str, name: &str) -> Option<&Presubmit> {
-        self.presubmits_for(org_repo).iter().find(|p| p.base.name == name)
+        self.presubmits_for(org_repo)
+            .iter()
+            .find(|p| p.base.name == name)
     }
 
     /// The postsubmit of `org/repo` named `name`.
     pub fn postsubmit(&self, org_repo: &str, name: &str) -> Option<&Postsubmit> {
-        self.postsubmits_for(org_repo).iter().find(|p| p.base.name == name)
+        self.postsubmits_for(org_repo)
+            .iter()
+            .find(|p| p.base.name == name)
     }
 
     /// Periodics that clone `org/repo` through `extra_refs` (Prow's `PeriodicsMatchingExtraRefs`).
-    pub fn periodics_with_extra_ref<'a>(&'a self, org: &'a str, repo: &'a str) -> impl Iterator<Item = &'a Periodic> + 'a {
+    pub fn periodics_with_extra_ref<'a>(
+        &'a self,
+        org: &'a str,
+        repo: &'a str,
+    ) -> impl Iterator<Item = &'a Periodic> + 'a {
         self.periodics.iter().filter(move |p| {
             p.base
                 .utility_config

@@ -93,6 +93,9 @@ pub struct RefsConfig {
     /// Prow source prow-rs was checked against, accepted as a flag).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub auxiliary: bool,
+    /// Paths for a sparse checkout.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sparse_checkout_files: Vec<String>,
 }
 
 fn is_zero(v: &i64) -> bool {

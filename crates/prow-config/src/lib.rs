@@ -3,7 +3,7 @@
 //! [`load`] reads them as Prow's `config.Load` does (defaults, presets, decoration defaults,
 //! validation) and returns every problem with its file, line and column. The job types offer
 //! Prow's matching ([`Brancher::should_run`], [`Presubmit::trigger_matches`], ...) and
-//! [`spec`] turns a job into a ProwJob spec.
+//! [`presubmit_spec`], [`postsubmit_spec`] and [`periodic_spec`] turn a job into a ProwJob spec.
 
 pub mod yaml;
 
@@ -18,6 +18,7 @@ mod load;
 mod matching;
 mod plugins;
 mod problem;
+mod spec;
 mod validate;
 
 pub use config::*;
@@ -31,3 +32,4 @@ pub use load::{LoadOptions, Loaded, load};
 pub use matching::*;
 pub use plugins::*;
 pub use problem::{Problem, Severity};
+pub use spec::{periodic_spec, postsubmit_spec, presubmit_spec, prowjob_labels};

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::config::{Config, ProwConfig};
 use crate::error::LoadError;
 use crate::finalize::finalize;
-use crate::jobs::{Job, JobSource, Periodic, Postsubmit, Presubmit, Preset};
+use crate::jobs::{Job, JobSource, Periodic, Postsubmit, Preset, Presubmit};
 use crate::plugins::PluginConfig;
 use crate::problem::Problem;
 use crate::yaml::{self, Mark, Node, NodeValue, Shape};
@@ -85,8 +85,10 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         jobs: Default::default(),
     };
     config.jobs.decorate_all_jobs = match root.get("decorate_all_jobs") {
-        Some(node) => deserialize_section(node, "decorate_all_jobs", &config_file, &mut problems, true)
-            .unwrap_or(false),
+        Some(node) => {
+            deserialize_section(node, "decorate_all_jobs", &config_file, &mut problems, true)
+                .unwrap_or(false)
+        }
         None => false,
     };
     for file in files {
@@ -154,13 +156,21 @@ fn deserialize_section<T: DeserializeOwned>(
     let result = yaml::from_node_at::<T>(node, path, &mut unknown);
     if report_unknown {
         for u in unknown {
-            problems.push(Problem::error(file, u.mark, format!("{}: unknown field", u.path)));
+            problems.push(Problem::error(
+                file,
+                u.mark,
+                format!("{}: unknown field", u.path),
+            ));
         }
     }
     match result {
         Ok(value) => Some(value),
         Err(e) => {
-            problems.push(Problem::error(file, e.mark.unwrap_or(node.mark), yaml_message(&e)));
+            problems.push(Problem::error(
+                file,
+                e.mark.unwrap_or(node.mark),
+                yaml_message(&e),
+            ));
             None
         }
     }
@@ -196,7 +206,10 @@ impl FileJobs {
                 out.problems.push(Problem::error(
                     file,
                     root.mark,
-                    format!("expected a mapping of job sections, found {}", root.describe()),
+                    format!(
+                        "expected a mapping of job sections, found {}",
+                        root.describe()
+                    ),
                 ));
                 &[]
             }
@@ -251,7 +264,10 @@ fn read_repo_jobs<T: DeserializeOwned + Job>(
         _ => problems.push(Problem::error(
             file,
             section.mark,
-            format!("{kind}: expected a mapping of org/repo to jobs, found {}", section.describe()),
+            format!(
+                "{kind}: expected a mapping of org/repo to jobs, found {}",
+                section.describe()
+            ),
         )),
     }
     out
@@ -283,7 +299,11 @@ fn read_job_list<T: DeserializeOwned + Job>(
         unknown.clear();
         let result = yaml::from_node_at::<T>(item, &job_path, &mut unknown);
         for u in &unknown {
-            problems.push(Problem::error(file, u.mark, format!("{}: unknown field", u.path)));
+            problems.push(Problem::error(
+                file,
+                u.mark,
+                format!("{}: unknown field", u.path),
+            ));
         }
         check_untyped_fields(item, &job_path, file, problems);
         match result {
@@ -295,7 +315,11 @@ fn read_job_list<T: DeserializeOwned + Job>(
                 };
                 out.push(job);
             }
-            Err(e) => problems.push(Problem::error(file, e.mark.unwrap_or(item.mark), yaml_message(&e))),
+            Err(e) => problems.push(Problem::error(
+                file,
+                e.mark.unwrap_or(item.mark),
+                yaml_message(&e),
+            )),
         }
     }
     out
@@ -304,11 +328,15 @@ fn read_job_list<T: DeserializeOwned + Job>(
 /// Fields kept as JSON values in the job types are checked against Prow's documented shapes.
 fn check_untyped_fields(item: &Node, job_path: &str, file: &Path, problems: &mut Vec<Problem>) {
     let checks: [(&str, &[&str]); 2] = [
-        ("decoration_config", &["plank", "default_decoration_config_entries[]", "config"]),
+        (
+            "decoration_config",
+            &["plank", "default_decoration_config_entries[]", "config"],
+        ),
         ("prowjob_defaults", &["prowjob_default_entries[]", "config"]),
     ];
     for (field, shape_path) in checks {
-        let (Some(node), Some(shape)) = (item.get(field), Shape::prow_config().at(shape_path)) else {
+        let (Some(node), Some(shape)) = (item.get(field), Shape::prow_config().at(shape_path))
+        else {
             continue;
         };
         for u in shape.unknown_fields(node, &[]) {
@@ -340,7 +368,9 @@ fn job_files(root: &Path, problems: &mut Vec<Problem>) -> Result<Vec<PathBuf>, L
     }
     let mut seen: HashMap<std::ffi::OsString, PathBuf> = HashMap::new();
     for path in &files {
-        let Some(base) = path.file_name() else { continue };
+        let Some(base) = path.file_name() else {
+            continue;
+        };
         if let Some(first) = seen.get(base) {
             problems.push(Problem::error(
                 path,
@@ -358,7 +388,11 @@ fn job_files(root: &Path, problems: &mut Vec<Problem>) -> Result<Vec<PathBuf>, L
     Ok(files)
 }
 
-fn walk(dir: &Path, ignores: &mut Vec<Gitignore>, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+fn walk(
+    dir: &Path,
+    ignores: &mut Vec<Gitignore>,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), LoadError> {
     let read_err = |source| LoadError::Read {
         path: dir.to_path_buf(),
         source,
@@ -437,7 +471,10 @@ fn load_job_files(paths: &[PathBuf]) -> Result<Vec<FileJobs>, LoadError> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     let mut out = Vec::with_capacity(paths.len());

@@ -35,7 +35,9 @@ impl Brancher {
         if self.runs_against_all_branches() {
             return true;
         }
-        if !self.skip_branches.is_empty() && matches(self.re_skip.as_ref(), &self.skip_branches, branch) {
+        if !self.skip_branches.is_empty()
+            && matches(self.re_skip.as_ref(), &self.skip_branches, branch)
+        {
             return false;
         }
         self.branches.is_empty() || matches(self.re.as_ref(), &self.branches, branch)
@@ -151,7 +153,13 @@ impl Presubmit {
 
     /// Prow's `Presubmit.ShouldRun`: the branch must match; then `always_run` or `forced` run
     /// it; otherwise the change filter decides, or `defaults` when it cannot.
-    pub fn should_run(&self, branch: &str, changed_files: &[String], forced: bool, defaults: bool) -> bool {
+    pub fn should_run(
+        &self,
+        branch: &str,
+        changed_files: &[String],
+        forced: bool,
+        defaults: bool,
+    ) -> bool {
         if !self.could_run(branch) {
             return false;
         }
@@ -262,8 +270,8 @@ pub struct RetestFilter {
 impl Filter for RetestFilter {
     fn check(&self, presubmit: &Presubmit) -> FilterOutcome {
         let context = presubmit.reporter.context.as_str();
-        let failed = self.failed_contexts.contains(context)
-            && !(self.required_only && presubmit.optional);
+        let failed =
+            self.failed_contexts.contains(context) && !(self.required_only && presubmit.optional);
         let missing = !presubmit.optional && !self.all_contexts.contains(context);
         FilterOutcome {
             should_run: failed || missing,
@@ -326,7 +334,8 @@ pub fn filter_presubmits<'p>(
         .iter()
         .filter(|p| {
             let outcome = filter.check(p);
-            outcome.should_run && p.should_run(branch, changed_files, outcome.forced, outcome.defaults)
+            outcome.should_run
+                && p.should_run(branch, changed_files, outcome.forced, outcome.defaults)
         })
         .collect()
 }

@@ -56,7 +56,11 @@ impl PluginConfig {
         self.triggers
             .iter()
             .find(|t| t.repos.iter().any(|r| *r == full))
-            .or_else(|| self.triggers.iter().find(|t| t.repos.iter().any(|r| r == org)))
+            .or_else(|| {
+                self.triggers
+                    .iter()
+                    .find(|t| t.repos.iter().any(|r| r == org))
+            })
             .cloned()
             .unwrap_or_default()
     }

@@ -19,10 +19,12 @@ use crate::problem::Problem;
 
 static JOB_NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9-._]+$").expect("static regex"));
-static LABEL_NAME_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("static regex"));
+static LABEL_NAME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("static regex")
+});
 static DNS_SUBDOMAIN_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").expect("static regex")
+    Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+        .expect("static regex")
 });
 
 /// Labels Prow's decoration sets itself (`decorate.Labels()`); jobs may set the `refs.*` ones.
@@ -43,15 +45,43 @@ const TEST_CONTAINER_MOUNT_PATHS: &[&str] = &["/logs", "/tools", "/home/prow/go"
 
 /// Prow's `downwardapi.EnvForType`.
 fn reserved_env(job_type: JobType) -> &'static [&'static str] {
-    const PERIODIC: &[&str] = &["JOB_NAME", "JOB_SPEC", "JOB_TYPE", "PROW_JOB_ID", "BUILD_ID", "BUILD_NUMBER"];
+    const PERIODIC: &[&str] = &[
+        "JOB_NAME",
+        "JOB_SPEC",
+        "JOB_TYPE",
+        "PROW_JOB_ID",
+        "BUILD_ID",
+        "BUILD_NUMBER",
+    ];
     const POSTSUBMIT: &[&str] = &[
-        "JOB_NAME", "JOB_SPEC", "JOB_TYPE", "PROW_JOB_ID", "BUILD_ID", "BUILD_NUMBER", "REPO_OWNER",
-        "REPO_NAME", "PULL_BASE_REF", "PULL_BASE_SHA", "PULL_REFS",
+        "JOB_NAME",
+        "JOB_SPEC",
+        "JOB_TYPE",
+        "PROW_JOB_ID",
+        "BUILD_ID",
+        "BUILD_NUMBER",
+        "REPO_OWNER",
+        "REPO_NAME",
+        "PULL_BASE_REF",
+        "PULL_BASE_SHA",
+        "PULL_REFS",
     ];
     const PRESUBMIT: &[&str] = &[
-        "JOB_NAME", "JOB_SPEC", "JOB_TYPE", "PROW_JOB_ID", "BUILD_ID", "BUILD_NUMBER", "REPO_OWNER",
-        "REPO_NAME", "PULL_BASE_REF", "PULL_BASE_SHA", "PULL_REFS", "PULL_NUMBER", "PULL_PULL_SHA",
-        "PULL_HEAD_REF", "PULL_TITLE",
+        "JOB_NAME",
+        "JOB_SPEC",
+        "JOB_TYPE",
+        "PROW_JOB_ID",
+        "BUILD_ID",
+        "BUILD_NUMBER",
+        "REPO_OWNER",
+        "REPO_NAME",
+        "PULL_BASE_REF",
+        "PULL_BASE_SHA",
+        "PULL_REFS",
+        "PULL_NUMBER",
+        "PULL_PULL_SHA",
+        "PULL_HEAD_REF",
+        "PULL_TITLE",
     ];
     match job_type {
         JobType::Presubmit => PRESUBMIT,
@@ -78,9 +108,14 @@ impl RegexCache {
         if let Some(hit) = self.compiled.get(pattern) {
             return hit.clone();
         }
-        let result = Regex::new(pattern)
-            .map(Arc::new)
-            .map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string());
+        let result = Regex::new(pattern).map(Arc::new).map_err(|e| {
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        });
         self.compiled.insert(pattern.to_string(), result.clone());
         result
     }
@@ -124,7 +159,10 @@ pub(crate) fn validate(config: &mut Config, problems: &mut Vec<Problem>) {
     }
     for (repo, jobs) in &mut config.jobs.postsubmits {
         for job in jobs.iter_mut() {
-            let mut report = JobReport { base: &job.base, problems };
+            let mut report = JobReport {
+                base: &job.base,
+                problems,
+            };
             compile_brancher(&mut job.brancher, &mut cache, &mut report);
             compile_changes(&mut job.change_matcher, &mut cache, &mut report);
         }
@@ -134,15 +172,18 @@ pub(crate) fn validate(config: &mut Config, problems: &mut Vec<Problem>) {
 }
 
 fn compile_presubmit(job: &mut Presubmit, cache: &mut RegexCache, problems: &mut Vec<Problem>) {
-    let mut report = JobReport { base: &job.base, problems };
+    let mut report = JobReport {
+        base: &job.base,
+        problems,
+    };
     // The default trigger is valid and matches the default rerun command by construction; it is
     // compiled on first use instead of here (thousands of distinct patterns).
-    let is_default = job.trigger == default_trigger_for(&job.base.name)
-        && JOB_NAME_RE.is_match(&job.base.name);
+    let is_default =
+        job.trigger == default_trigger_for(&job.base.name) && JOB_NAME_RE.is_match(&job.base.name);
     if !job.trigger.is_empty() && !is_default {
         match cache.get(&job.trigger) {
             Ok(re) => {
-                if !re.is_match(&job.rerun_command) {
+                if !job.rerun_command.is_empty() && !re.is_match(&job.rerun_command) {
                     report.error(format!(
                         "rerun_command {:?} does not match trigger {:?}",
                         job.rerun_command, job.trigger
@@ -172,7 +213,11 @@ fn compile_brancher(brancher: &mut Brancher, cache: &mut RegexCache, report: &mu
     }
 }
 
-fn compile_changes(matcher: &mut RegexpChangeMatcher, cache: &mut RegexCache, report: &mut JobReport<'_>) {
+fn compile_changes(
+    matcher: &mut RegexpChangeMatcher,
+    cache: &mut RegexCache,
+    report: &mut JobReport<'_>,
+) {
     if !matcher.run_if_changed.is_empty() && !matcher.skip_if_only_changed.is_empty() {
         report.error("run_if_changed and skip_if_only_changed are mutually exclusive");
     }
@@ -204,10 +249,16 @@ fn validate_presubmits(
     let names = index_by(jobs.iter().map(|j| j.base.name.as_str()));
     let contexts = index_by(jobs.iter().map(|j| j.reporter.context.as_str()));
     for (i, job) in jobs.iter().enumerate() {
-        let mut report = JobReport { base: &job.base, problems };
+        let mut report = JobReport {
+            base: &job.base,
+            problems,
+        };
         for &other in &names[job.base.name.as_str()] {
             if other < i && jobs[other].brancher.intersects(&job.brancher) {
-                report.error(format!("duplicated presubmit job {} for {repo}", job.base.name));
+                report.error(format!(
+                    "duplicated presubmit job {} for {repo}",
+                    job.base.name
+                ));
                 break;
             }
         }
@@ -220,7 +271,13 @@ fn validate_presubmits(
                 ));
             }
         }
-        validate_job_base(&job.base, JobType::Presubmit, pod_namespace, queues, &mut report);
+        validate_job_base(
+            &job.base,
+            JobType::Presubmit,
+            pod_namespace,
+            queues,
+            &mut report,
+        );
         validate_refs(repo, &job.base, &mut report);
         if job.always_run && !job.change_matcher.run_if_changed.is_empty() {
             report.error("always_run and run_if_changed are mutually exclusive");
@@ -247,10 +304,16 @@ fn validate_postsubmits(
     let names = index_by(jobs.iter().map(|j| j.base.name.as_str()));
     let contexts = index_by(jobs.iter().map(|j| j.reporter.context.as_str()));
     for (i, job) in jobs.iter().enumerate() {
-        let mut report = JobReport { base: &job.base, problems };
+        let mut report = JobReport {
+            base: &job.base,
+            problems,
+        };
         for &other in &names[job.base.name.as_str()] {
             if other < i && jobs[other].brancher.intersects(&job.brancher) {
-                report.error(format!("duplicated postsubmit job {} for {repo}", job.base.name));
+                report.error(format!(
+                    "duplicated postsubmit job {} for {repo}",
+                    job.base.name
+                ));
                 break;
             }
         }
@@ -263,10 +326,18 @@ fn validate_postsubmits(
                 ));
             }
         }
-        validate_job_base(&job.base, JobType::Postsubmit, pod_namespace, queues, &mut report);
+        validate_job_base(
+            &job.base,
+            JobType::Postsubmit,
+            pod_namespace,
+            queues,
+            &mut report,
+        );
         validate_refs(repo, &job.base, &mut report);
         if job.always_run == Some(true) && job.change_matcher.could_run() {
-            report.error("always_run: true and run_if_changed/skip_if_only_changed are mutually exclusive");
+            report.error(
+                "always_run: true and run_if_changed/skip_if_only_changed are mutually exclusive",
+            );
         }
         if job.jenkins_spec.is_some() {
             report.warning("jenkins_spec: Jenkins jobs are not implemented by prow-rs");
@@ -282,12 +353,25 @@ fn validate_periodics(
 ) {
     let mut seen = HashSet::new();
     for job in jobs.iter_mut() {
-        let mut report = JobReport { base: &job.base, problems };
+        let mut report = JobReport {
+            base: &job.base,
+            problems,
+        };
         if !seen.insert(job.base.name.clone()) {
             report.error(format!("duplicated periodic job {}", job.base.name));
         }
-        validate_job_base(&job.base, JobType::Periodic, pod_namespace, queues, &mut report);
-        let set = [!job.cron.is_empty(), !job.interval.is_empty(), !job.minimum_interval.is_empty()];
+        validate_job_base(
+            &job.base,
+            JobType::Periodic,
+            pod_namespace,
+            queues,
+            &mut report,
+        );
+        let set = [
+            !job.cron.is_empty(),
+            !job.interval.is_empty(),
+            !job.minimum_interval.is_empty(),
+        ];
         match set.iter().filter(|s| **s).count() {
             0 => report.error("one of cron, interval or minimum_interval must be set"),
             1 => {}
@@ -351,7 +435,10 @@ fn validate_job_base(
         report.error(format!("name: must match regex {:?}", JOB_NAME_RE.as_str()));
     }
     if base.max_concurrency < 0 {
-        report.error(format!("max_concurrency: {} must be a non-negative number", base.max_concurrency));
+        report.error(format!(
+            "max_concurrency: {} must be a non-negative number",
+            base.max_concurrency
+        ));
     }
     if !base.job_queue_name.is_empty() && !queues.contains_key(&base.job_queue_name) {
         report.error(format!(
@@ -392,7 +479,9 @@ fn validate_job_base(
     }
     if let Some(auth) = &base.rerun_auth_config
         && auth.allow_anyone
-        && (!auth.github_users.is_empty() || !auth.github_team_ids.is_empty() || !auth.github_team_slugs.is_empty())
+        && (!auth.github_users.is_empty()
+            || !auth.github_team_ids.is_empty()
+            || !auth.github_team_slugs.is_empty())
     {
         report.error("rerun_auth_config: allow_anyone is set to true and permitted users or groups are specified");
     }
@@ -428,22 +517,34 @@ fn validate_agent(base: &JobBase, pod_namespace: &str, report: &mut JobReport<'_
             }
         }
         "jenkins" | "tekton-pipeline" => {
-            report.warning(format!("agent: {agent} is not implemented by prow-rs; the job will not run"));
+            report.warning(format!(
+                "agent: {agent} is not implemented by prow-rs; the job will not run"
+            ));
             if base.spec.is_some() {
-                report.error(format!("spec: job specs require agent: kubernetes (found {agent:?})"));
+                report.error(format!(
+                    "spec: job specs require agent: kubernetes (found {agent:?})"
+                ));
             }
-            if base.utility_config.decoration_config.is_some() && base.utility_config.decorate == Some(true) {
-                report.error(format!("decoration requires agent: kubernetes (found {agent:?})"));
+            if base.utility_config.decoration_config.is_some()
+                && base.utility_config.decorate == Some(true)
+            {
+                report.error(format!(
+                    "decoration requires agent: kubernetes (found {agent:?})"
+                ));
             }
             if base.error_on_eviction {
-                report.error(format!("error_on_eviction only applies to agent: kubernetes (found {agent:?})"));
+                report.error(format!(
+                    "error_on_eviction only applies to agent: kubernetes (found {agent:?})"
+                ));
             }
         }
         _ => report.warning(format!("agent: {agent} is unknown and cannot be validated")),
     }
     if base.pipeline_run_spec.is_some() || base.tekton_pipeline_run_spec.is_some() {
         if agent != "tekton-pipeline" {
-            report.error(format!("pipeline_run_spec: requires agent: tekton-pipeline (found {agent:?})"));
+            report.error(format!(
+                "pipeline_run_spec: requires agent: tekton-pipeline (found {agent:?})"
+            ));
         }
         report.warning("pipeline_run_spec: Tekton pipelines are not implemented by prow-rs");
     }
@@ -458,7 +559,12 @@ fn validate_agent(base: &JobBase, pod_namespace: &str, report: &mut JobReport<'_
 }
 
 /// Prow's `validatePodSpec`.
-fn validate_pod_spec(job_type: JobType, spec: &PodSpec, decorated: bool, report: &mut JobReport<'_>) {
+fn validate_pod_spec(
+    job_type: JobType,
+    spec: &PodSpec,
+    decorated: bool,
+    report: &mut JobReport<'_>,
+) {
     if spec.init_containers.as_ref().is_some_and(|c| !c.is_empty()) {
         report.error("spec.initContainers: pod spec may not use init containers");
     }
@@ -478,10 +584,16 @@ fn validate_pod_spec(job_type: JobType, spec: &PodSpec, decorated: bool, report:
                 report.error("spec.containers: all containers must have names when defining multiple containers");
             }
             if !names.insert(c.name.as_str()) {
-                report.error(format!("spec.containers: container named {:?} is defined more than once", c.name));
+                report.error(format!(
+                    "spec.containers: container named {:?} is defined more than once",
+                    c.name
+                ));
             }
             if POD_UTILITY_CONTAINERS.contains(&c.name.as_str()) {
-                report.error(format!("spec.containers: container name {} is reserved for decoration", c.name));
+                report.error(format!(
+                    "spec.containers: container name {} is reserved for decoration",
+                    c.name
+                ));
             }
         }
     }
@@ -490,26 +602,42 @@ fn validate_pod_spec(job_type: JobType, spec: &PodSpec, decorated: bool, report:
         let mut names = HashSet::new();
         for env in c.env.iter().flatten() {
             if !names.insert(env.name.as_str()) {
-                report.error(format!("spec.containers[{i}].env: env var named {:?} is defined more than once", env.name));
+                report.error(format!(
+                    "spec.containers[{i}].env: env var named {:?} is defined more than once",
+                    env.name
+                ));
             }
             if reserved.contains(&env.name.as_str()) {
-                report.error(format!("spec.containers[{i}].env: env {} is reserved", env.name));
+                report.error(format!(
+                    "spec.containers[{i}].env: env {} is reserved",
+                    env.name
+                ));
             }
         }
     }
     let mut volumes = HashSet::new();
     for v in spec.volumes.iter().flatten() {
         if !volumes.insert(v.name.as_str()) {
-            report.error(format!("spec.volumes: volume named {:?} is defined more than once", v.name));
+            report.error(format!(
+                "spec.volumes: volume named {:?} is defined more than once",
+                v.name
+            ));
         }
         if decorated && DECORATION_VOLUMES.contains(&v.name.as_str()) {
-            report.error(format!("spec.volumes: volume {} is reserved for decoration", v.name));
+            report.error(format!(
+                "spec.volumes: volume {} is reserved for decoration",
+                v.name
+            ));
         }
     }
     for (i, c) in spec.containers.iter().enumerate() {
         for m in c.volume_mounts.iter().flatten() {
-            if !volumes.contains(m.name.as_str()) && !DECORATION_VOLUMES.contains(&m.name.as_str()) {
-                report.error(format!("spec.containers[{i}].volumeMounts: volumeMount named {:?} is undefined", m.name));
+            if !volumes.contains(m.name.as_str()) && !DECORATION_VOLUMES.contains(&m.name.as_str())
+            {
+                report.error(format!(
+                    "spec.containers[{i}].volumeMounts: volumeMount named {:?} is undefined",
+                    m.name
+                ));
             }
             if decorated && TEST_CONTAINER_MOUNTS.contains(&m.name.as_str()) {
                 report.error(format!("spec.containers[{i}].volumeMounts: volumeMount name {} is reserved for decoration", m.name));
@@ -532,27 +660,43 @@ fn validate_decoration_config(config: &Value) -> Result<(), String> {
     };
     let missing: Vec<&str> = ["clonerefs", "initupload", "entrypoint", "sidecar"]
         .into_iter()
-        .filter(|k| images.get(*k).and_then(Value::as_str).is_none_or(str::is_empty))
+        .filter(|k| {
+            images
+                .get(*k)
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        })
         .collect();
     if !missing.is_empty() {
-        return Err(format!("the following utility images are not specified: {missing:?}"));
+        return Err(format!(
+            "the following utility images are not specified: {missing:?}"
+        ));
     }
     let Some(gcs) = config.get("gcs_configuration").filter(|v| v.is_object()) else {
         return Err("GCS upload configuration is not specified".into());
     };
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let strategy = text(gcs, "path_strategy");
     if !["legacy", "single", "explicit"].contains(&strategy.as_str()) {
         return Err(format!(
             "GCS configuration is invalid: gcs_path_strategy must be one of \"legacy\", \"single\" or \"explicit\", found {strategy:?}"
         ));
     }
-    if strategy != "explicit" && (text(gcs, "default_org").is_empty() || text(gcs, "default_repo").is_empty()) {
+    if strategy != "explicit"
+        && (text(gcs, "default_org").is_empty() || text(gcs, "default_repo").is_empty())
+    {
         return Err(format!(
             "GCS configuration is invalid: default org and repo must be provided for GCS strategy {strategy:?}"
         ));
     }
-    let has_oauth = config.get("oauth_token_secret").is_some_and(|v| !v.is_null());
+    let has_oauth = config
+        .get("oauth_token_secret")
+        .is_some_and(|v| !v.is_null());
     let has_ssh = config
         .get("ssh_key_secrets")
         .and_then(Value::as_array)

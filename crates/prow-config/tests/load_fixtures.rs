@@ -1,0 +1,378 @@
+//! `load` over small fixture instances: a valid one (defaults, presets, decoration, matching,
+//! specs) and a broken one where every mistake must be reported at its file and line.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use prow_config::{LoadOptions, Loaded, Problem, Severity, load};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn load_fixture(name: &str) -> Loaded {
+    let dir = fixture(name);
+    load(&LoadOptions {
+        config_path: dir.join("config.yaml"),
+        job_config_path: Some(dir.join("jobs")),
+        plugin_config_path: None,
+    })
+    .expect("fixture loads")
+}
+
+#[test]
+fn valid_instance_loads_without_problems() {
+    let loaded = load_fixture("valid");
+    let problems: Vec<String> = loaded.problems.iter().map(Problem::to_string).collect();
+    assert!(problems.is_empty(), "unexpected problems: {problems:#?}");
+    let config = &loaded.config;
+    assert_eq!(
+        (
+            config.presubmit_count(),
+            config.postsubmit_count(),
+            config.periodic_count()
+        ),
+        (3, 1, 2)
+    );
+}
+
+#[test]
+fn defaults_are_prows() {
+    let config = load_fixture("valid").config;
+    let prow = &config.prow;
+    assert_eq!(prow.prowjob_namespace, "prow");
+    assert_eq!(
+        prow.plank.pod_pending_timeout.0,
+        Duration::from_secs(15 * 60)
+    );
+    assert_eq!(
+        prow.plank.pod_running_timeout.0,
+        Duration::from_secs(48 * 3600)
+    );
+    assert_eq!(
+        prow.plank.pod_unscheduled_timeout.0,
+        Duration::from_secs(5 * 60)
+    );
+    assert_eq!(prow.sinker.resync_period.0, Duration::from_secs(3600));
+    assert_eq!(
+        prow.sinker.max_prowjob_age.0,
+        Duration::from_secs(7 * 24 * 3600)
+    );
+    assert_eq!(prow.sinker.max_pod_age.0, Duration::from_secs(12 * 3600));
+    assert_eq!(
+        prow.sinker.terminated_pod_ttl.map(|d| d.0),
+        Some(Duration::from_secs(12 * 3600)),
+        "terminated_pod_ttl defaults to max_pod_age"
+    );
+    assert_eq!(prow.horologium.tick_interval.0, Duration::from_secs(60));
+
+    let unit = config
+        .jobs
+        .presubmit("org/repo", "pull-repo-unit")
+        .expect("job");
+    assert_eq!(unit.reporter.context, "pull-repo-unit");
+    assert_eq!(unit.rerun_command, "/test pull-repo-unit");
+    assert_eq!(unit.trigger, r"(?m)^/test( | .* )pull-repo-unit,?($|\s.*)");
+    assert_eq!(unit.base.agent, "kubernetes");
+    assert_eq!(unit.base.cluster, "default");
+    assert_eq!(unit.base.namespace.as_deref(), Some("test-pods"));
+}
+
+#[test]
+fn presets_merge_by_label() {
+    let config = load_fixture("valid").config;
+    let unit = config
+        .jobs
+        .presubmit("org/repo", "pull-repo-unit")
+        .expect("job");
+    let spec = unit.base.spec.as_ref().expect("spec");
+    let env: Vec<&str> = spec.containers[0]
+        .env
+        .iter()
+        .flatten()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(env, ["CREDS"]);
+    let volumes: Vec<&str> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(volumes, ["creds"]);
+    let docs = config
+        .jobs
+        .presubmit("org/repo", "pull-repo-docs")
+        .expect("job");
+    assert!(
+        docs.base.spec.as_ref().expect("spec").containers[0]
+            .env
+            .is_none()
+    );
+}
+
+#[test]
+fn decoration_defaults_merge_matching_entries_in_order() {
+    let config = load_fixture("valid").config;
+    let unit = config
+        .jobs
+        .presubmit("org/repo", "pull-repo-unit")
+        .expect("job");
+    let dc = unit
+        .base
+        .utility_config
+        .decoration_config
+        .as_ref()
+        .expect("decorated");
+    assert_eq!(dc["timeout"], "2h");
+    assert_eq!(dc["gcs_configuration"]["bucket"], "gs://logs-bucket");
+    let special = config
+        .jobs
+        .postsubmit("org/special", "post-special-push")
+        .expect("job");
+    let dc = special
+        .base
+        .utility_config
+        .decoration_config
+        .as_ref()
+        .expect("decorated");
+    assert_eq!(
+        dc["timeout"], "4h",
+        "the org/special entry overrides the global one"
+    );
+    assert_eq!(dc["gcs_configuration"]["bucket"], "gs://special-bucket");
+    assert_eq!(
+        dc["gcs_configuration"]["path_strategy"], "explicit",
+        "nested fields merge"
+    );
+    assert_eq!(
+        dc["utility_images"]["sidecar"],
+        "registry.example/sidecar:v1"
+    );
+}
+
+#[test]
+fn matching_follows_prow() {
+    let config = load_fixture("valid").config;
+    let jobs = config.jobs.presubmits_for("org/repo");
+    let docs = &jobs[1];
+    assert!(docs.should_run("main", &["docs/index.md".into()], false, false));
+    assert!(!docs.should_run("main", &["src/main.go".into()], false, false));
+    assert!(!docs.should_run("release-1.0", &["docs/index.md".into()], false, false));
+    let e2e = &jobs[2];
+    assert!(e2e.trigger_matches("/test e2e"));
+    assert!(!e2e.trigger_matches("/test unit"));
+    assert!(!e2e.should_run("main", &["README.md".into()], false, false));
+    assert!(e2e.should_run(
+        "main",
+        &["README.md".into(), "main.go".into()],
+        false,
+        false
+    ));
+
+    let selected = |body: &str| -> Vec<String> {
+        let filter = prow_config::presubmit_filter(false, Default::default, body);
+        prow_config::filter_presubmits(&filter, &["docs/a.md".into()], "main", jobs)
+            .into_iter()
+            .map(|p| p.base.name.clone())
+            .collect()
+    };
+    assert_eq!(selected("/test pull-repo-unit"), ["pull-repo-unit"]);
+    assert_eq!(selected("/test all"), ["pull-repo-unit", "pull-repo-docs"]);
+    assert_eq!(selected("/test e2e"), ["pull-repo-e2e"]);
+    assert!(selected("looks good").is_empty());
+}
+
+#[test]
+fn periodics_get_their_interval_and_are_indexed() {
+    let config = load_fixture("valid").config;
+    let periodic = config
+        .jobs
+        .periodic("ci-config-periodic")
+        .expect("periodic from config.yaml");
+    assert_eq!(periodic.interval_duration, Some(Duration::from_secs(3600)));
+    assert_eq!(
+        config.jobs.periodics_with_extra_ref("org", "repo").count(),
+        1
+    );
+}
+
+#[test]
+fn specs_carry_prows_fields_and_labels() {
+    let config = load_fixture("valid").config;
+    let job = config
+        .jobs
+        .postsubmit("org/special", "post-special-push")
+        .expect("job");
+    let refs = prow_api::Refs {
+        org: "org".into(),
+        repo: "special".into(),
+        base_ref: "main".into(),
+        base_sha: "abc123".into(),
+        ..Default::default()
+    };
+    let spec = prow_config::postsubmit_spec(job, refs).expect("spec");
+    assert_eq!(spec.job, "post-special-push");
+    assert_eq!(spec.job_type, prow_api::ProwJobType::Postsubmit);
+    assert!(spec.report);
+    assert_eq!(spec.context, "post-special-push");
+    assert_eq!(spec.namespace, "test-pods");
+    let main = spec.refs.as_ref().expect("refs");
+    assert_eq!(main.path_alias, "example.com/special");
+    assert_eq!(
+        spec.decoration_config
+            .as_ref()
+            .and_then(|d| d.timeout)
+            .map(|t| t.as_nanos()),
+        Some(4 * 3600 * 1_000_000_000)
+    );
+    let (labels, _) = prow_config::prowjob_labels(&spec, &job.base);
+    assert_eq!(
+        labels.get("prow.k8s.io/job").map(String::as_str),
+        Some("post-special-push")
+    );
+    assert_eq!(
+        labels.get("prow.k8s.io/refs.repo").map(String::as_str),
+        Some("special")
+    );
+
+    let unit = config
+        .jobs
+        .presubmit("org/repo", "pull-repo-unit")
+        .expect("job");
+    let spec = prow_config::presubmit_spec(unit, prow_api::Refs::default()).expect("spec");
+    assert_eq!(spec.rerun_command, "/test pull-repo-unit");
+    let periodic = config.jobs.periodic("ci-repo-nightly").expect("job");
+    let spec = prow_config::periodic_spec(periodic).expect("spec");
+    assert_eq!(spec.extra_refs.len(), 1);
+    assert!(spec.refs.is_none());
+}
+
+/// (file suffix, line, message fragment) of every expected error in the broken fixture.
+const EXPECTED_ERRORS: &[(&str, u32, &str)] = &[
+    (
+        "a/unknown-field.yaml",
+        5,
+        "presubmits.org/repo[0].alwyas_run: unknown field",
+    ),
+    (
+        "a/unknown-field.yaml",
+        13,
+        "presubmits.org/repo[1].decoration_config.timout: unknown field",
+    ),
+    (
+        "a/unknown-field.yaml",
+        18,
+        "presubmits.org/repo[1].spec.containers[0].imagePullPolicyy: unknown field",
+    ),
+    ("a/regexes.yaml", 3, "branches: invalid regex"),
+    (
+        "a/regexes.yaml",
+        8,
+        "run_if_changed and skip_if_only_changed are mutually exclusive",
+    ),
+    (
+        "a/regexes.yaml",
+        14,
+        "trigger and rerun_command must be set together",
+    ),
+    ("a/duplicates.yaml", 7, "duplicated presubmit job pull-dup"),
+    ("a/periodics.yaml", 2, "cron: invalid cron string"),
+    (
+        "a/periodics.yaml",
+        7,
+        "one of cron, interval or minimum_interval must be set",
+    ),
+    (
+        "a/periodics.yaml",
+        7,
+        "job_queue_name: \"missing-queue\" is not defined",
+    ),
+    (
+        "b/same.yaml",
+        1,
+        "duplicated basename \"same.yaml\": also used by",
+    ),
+];
+
+#[test]
+fn broken_instance_reports_every_mistake_at_its_line() {
+    let loaded = load_fixture("broken");
+    let errors: Vec<&Problem> = loaded
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    for (file, line, fragment) in EXPECTED_ERRORS {
+        let found = errors
+            .iter()
+            .any(|p| p.file.ends_with(file) && p.line == *line && p.message.contains(fragment));
+        assert!(
+            found,
+            "missing error {file}:{line}: {fragment}\nall problems:\n{}",
+            errors
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    assert_eq!(
+        errors.len(),
+        EXPECTED_ERRORS.len(),
+        "unexpected extra errors: {errors:#?}"
+    );
+}
+
+#[test]
+fn problems_are_sorted_and_displayed_with_position() {
+    let loaded = load_fixture("broken");
+    let keys: Vec<_> = loaded
+        .problems
+        .iter()
+        .map(|p| (p.file.clone(), p.line, p.col))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    let first = loaded.problems.first().expect("problems");
+    let shown = first.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "{}:{}:{}: ",
+            first.file.display(),
+            first.line,
+            first.col
+        )),
+        "{shown}"
+    );
+}
+
+#[test]
+fn unreadable_config_and_syntax_errors_stop_loading() {
+    let missing = load(&LoadOptions {
+        config_path: fixture("does-not-exist.yaml"),
+        ..Default::default()
+    });
+    assert!(matches!(missing, Err(prow_config::LoadError::Read { .. })));
+
+    let dir = std::env::temp_dir().join(format!("prow-config-syntax-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("config.yaml");
+    std::fs::write(&bad, "plank:\n  job_url_template: [unclosed\n").expect("write");
+    let err = load(&LoadOptions {
+        config_path: bad.clone(),
+        ..Default::default()
+    })
+    .expect_err("syntax error");
+    let _ = std::fs::remove_dir_all(&dir);
+    match err {
+        prow_config::LoadError::Syntax { file, line, .. } => {
+            assert_eq!(file, bad);
+            assert!(line >= 2, "line {line}");
+        }
+        other => panic!("expected a syntax error, got {other}"),
+    }
+}
