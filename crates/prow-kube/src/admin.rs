@@ -1,5 +1,6 @@
 //! The admin HTTP server: `/metrics` (Prometheus), `/healthz` (alive) and `/readyz` (ready
-//! only after every readiness gate has flipped), on its own port.
+//! only after every readiness gate has flipped; also served as `/healthz/ready`, Prow's
+//! readiness path, so Prow's probe definitions keep working), on its own port.
 //!
 //! Default port 8081 on all interfaces: Prow serves health on 8081 and metrics on 9090;
 //! prow-rs serves both on the admin port so one probe/scrape target covers a component.
@@ -82,6 +83,7 @@ impl AdminServer {
             .route("/metrics", get(metrics))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
+            .route("/healthz/ready", get(readyz))
             .with_state(state);
         AdminServer {
             router: http.instrument(router),
@@ -195,8 +197,14 @@ mod tests {
             "{body}"
         );
 
+        assert_eq!(
+            get_text(&router, "/healthz/ready").await.0,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Prow's readiness path agrees with /readyz"
+        );
         pods.set_ready();
         assert_eq!(get_text(&router, "/readyz").await.0, StatusCode::OK);
+        assert_eq!(get_text(&router, "/healthz/ready").await.0, StatusCode::OK);
         assert_eq!(get_text(&router, "/healthz").await.0, StatusCode::OK);
     }
 
