@@ -15,7 +15,17 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// A fake GitHub REST API v3 server on loopback, scriptable over `/_fake/`.
 #[derive(Debug, Parser)]
-#[command(name = "fake-github", version)]
+#[command(
+    name = "fake-github",
+    version,
+    after_help = "Admin API on the same port (not GitHub paths):\n  \
+      curl -X POST $URL/_fake/state --data @crates/prow-testkit/testdata/fake-github/demo-state.json\n  \
+      curl $URL/_fake/writes          # every POST/PUT/PATCH/DELETE with its JSON body\n  \
+      curl $URL/_fake/requests        # every request: method, path, query, status\n  \
+      curl -X POST $URL/_fake/faults -d '{\"path\":\"/repos/*\",\"times\":2,\"action\":{\"kind\":\"status\",\"status\":502}}'\n  \
+      curl -X POST $URL/_fake/rate_limit -d '{\"limit\":5000,\"remaining\":0}'\n  \
+      curl -X POST $URL/_fake/reset"
+)]
 struct Args {
     /// Port to listen on; 0 picks a free port (the URL is printed on start).
     #[arg(long, env = "FAKE_GITHUB_PORT", default_value_t = 0)]
