@@ -55,7 +55,7 @@ impl PluginConfig {
         let full = format!("{org}/{repo}");
         self.triggers
             .iter()
-            .find(|t| t.repos.iter().any(|r| *r == full))
+            .find(|t| t.repos.contains(&full))
             .or_else(|| {
                 self.triggers
                     .iter()
