@@ -139,6 +139,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this is a lease write that lost a race with another candidate (the Lease
+    /// was created or changed since it was read): expected, retried, not worth a warning.
+    pub fn is_lost_race(&self) -> bool {
+        match self {
+            Error::CreateLease {
+                source: kube::Error::Api(status),
+                ..
+            } => status.is_already_exists(),
+            Error::ReplaceLease {
+                source: kube::Error::Api(status),
+                ..
+            } => status.is_conflict(),
+            _ => false,
+        }
+    }
+
     /// The variant name, for use as a metric label (never an object name).
     pub fn variant_name(&self) -> &'static str {
         match self {
@@ -159,6 +175,72 @@ impl Error {
             Error::GetLease { .. } => "GetLease",
             Error::CreateLease { .. } => "CreateLease",
             Error::ReplaceLease { .. } => "ReplaceLease",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Status body as kube-apiserver returns it for a failed write.
+    fn api_error(reason: &str, code: u16) -> kube::Error {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "leases.coordination.k8s.io \"plank\": the write failed",
+            "reason": reason,
+            "details": { "name": "plank", "group": "coordination.k8s.io", "kind": "leases" },
+            "code": code
+        }))
+        .expect("status");
+        kube::Error::Api(Box::new(status))
+    }
+
+    #[test]
+    fn only_create_exists_and_replace_conflict_are_lost_races() {
+        let create = |source| Error::CreateLease {
+            namespace: "prow".into(),
+            name: "plank".into(),
+            source,
+        };
+        let replace = |source| Error::ReplaceLease {
+            namespace: "prow".into(),
+            name: "plank".into(),
+            source,
+        };
+        let get = |source| Error::GetLease {
+            namespace: "prow".into(),
+            name: "plank".into(),
+            source,
+        };
+        let cases = [
+            (
+                "create, already exists",
+                create(api_error("AlreadyExists", 409)),
+                true,
+            ),
+            (
+                "replace, conflict",
+                replace(api_error("Conflict", 409)),
+                true,
+            ),
+            (
+                "create, forbidden",
+                create(api_error("Forbidden", 403)),
+                false,
+            ),
+            (
+                "replace, not found",
+                replace(api_error("NotFound", 404)),
+                false,
+            ),
+            ("get, conflict", get(api_error("Conflict", 409)), false),
+        ];
+        for (name, error, lost_race) in cases {
+            assert_eq!(error.is_lost_race(), lost_race, "{name}");
         }
     }
 }

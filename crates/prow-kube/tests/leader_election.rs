@@ -5,6 +5,7 @@ use std::time::Duration;
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::Api;
 use kube::api::PostParams;
+use prometheus_client::registry::Registry;
 use prow_kube::client::ClientArgs;
 use prow_kube::leader::{LeaderElection, LeaderState};
 use prow_testkit::control_plane::ControlPlane;
@@ -22,6 +23,17 @@ struct Candidate {
     state: LeaderState,
     stop: CancellationToken,
     task: JoinHandle<prow_kube::Result<()>>,
+    registry: Registry,
+}
+
+impl Candidate {
+    fn is_leader_gauge(&self) -> String {
+        let text = prow_kube::metrics::encode_registry(&self.registry).expect("encode");
+        text.lines()
+            .find(|l| l.starts_with("plank_leader_election_is_leader "))
+            .unwrap_or_default()
+            .to_string()
+    }
 }
 
 async fn start(client: kube::Client, namespace: &str, identity: &'static str) -> Candidate {
@@ -36,6 +48,8 @@ async fn start(client: kube::Client, namespace: &str, identity: &'static str) ->
     )
     .expect("valid timings");
     let state = election.leader_state();
+    let mut registry = Registry::with_prefix("plank");
+    election.register_metrics(&mut registry);
     let stop = CancellationToken::new();
     let task = tokio::spawn(election.run(stop.clone()));
     Candidate {
@@ -43,6 +57,7 @@ async fn start(client: kube::Client, namespace: &str, identity: &'static str) ->
         state,
         stop,
         task,
+        registry,
     }
 }
 
@@ -106,6 +121,14 @@ async fn one_leader_at_a_time_and_a_released_lease_passes_to_the_other() {
         tokio::time::sleep(RETRY_PERIOD).await;
     }
     assert_eq!(holder(&leases).await.as_deref(), Some(leader.identity));
+    assert_eq!(
+        leader.is_leader_gauge(),
+        "plank_leader_election_is_leader 1"
+    );
+    assert_eq!(
+        follower.is_leader_gauge(),
+        "plank_leader_election_is_leader 0"
+    );
 
     // graceful shutdown releases the lease; the follower takes over
     leader.stop.cancel();

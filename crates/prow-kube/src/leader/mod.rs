@@ -19,6 +19,8 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Client;
 use kube::api::{Api, PostParams};
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -27,6 +29,9 @@ pub use args::LeaderElectionArgs;
 pub use decision::{LeaseDecision, LeaseTimings, held_spec, released_spec, should_acquire};
 
 use crate::{Error, Result};
+
+/// client-go's `JitterFactor` for acquire attempts.
+const JITTER_FACTOR: f64 = 1.2;
 
 /// Whether this replica currently leads; `true` only while it holds the lease.
 pub type LeaderState = watch::Receiver<bool>;
@@ -39,6 +44,7 @@ pub struct LeaderElection {
     identity: String,
     timings: LeaseTimings,
     state: watch::Sender<bool>,
+    is_leader: Gauge,
 }
 
 impl std::fmt::Debug for LeaderElection {
@@ -80,7 +86,36 @@ impl LeaderElection {
             identity: identity.into(),
             timings,
             state,
+            is_leader: Gauge::default(),
         })
+    }
+
+    /// Registers `leader_election_is_leader` (1 while this replica leads, else 0) in
+    /// `registry`.
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        registry.register(
+            "leader_election_is_leader",
+            "1 while this replica holds the leader election lease, else 0",
+            self.is_leader.clone(),
+        );
+    }
+
+    fn set_leading(&self, leading: bool) {
+        self.state.send_replace(leading);
+        self.is_leader.set(i64::from(leading));
+    }
+
+    /// How long to wait before the next attempt: the retry period while leading (renewals
+    /// keep their rhythm), up to 2.2× that while campaigning (client-go's jitter factor
+    /// 1.2) so that candidates do not all ask at once.
+    fn next_attempt_in(&self, leading: bool) -> Duration {
+        if leading {
+            self.timings.retry_period
+        } else {
+            self.timings
+                .retry_period
+                .mul_f64(1.0 + rand::random::<f64>() * JITTER_FACTOR)
+        }
     }
 
     /// A receiver telling whether this replica leads; starts `false`.
@@ -113,13 +148,17 @@ impl LeaderElection {
                         tracing::info!(lease = %self.lease_name, identity = %self.identity, "became leader");
                     }
                     last_renewal = Some(Instant::now());
-                    self.state.send_replace(true);
+                    self.set_leading(true);
                 }
                 Ok(Ok(Some(holder))) => {
                     if last_renewal.take().is_some() {
                         tracing::warn!(lease = %self.lease_name, %holder, "lost the lease to another holder");
                     }
-                    self.state.send_replace(false);
+                    self.set_leading(false);
+                }
+                Ok(Err(error)) if error.is_lost_race() => {
+                    tracing::debug!(lease = %self.lease_name, %error, "another candidate wrote the lease first");
+                    self.step_down_after_deadline(&mut last_renewal);
                 }
                 Ok(Err(error)) => {
                     tracing::warn!(lease = %self.lease_name, %error, "leader election attempt failed");
@@ -132,12 +171,12 @@ impl LeaderElection {
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(self.timings.retry_period) => {}
+                _ = tokio::time::sleep(self.next_attempt_in(last_renewal.is_some())) => {}
             }
         }
         if last_renewal.is_some() || *self.state.borrow() {
             // stop writing first, then hand the lease over
-            self.state.send_replace(false);
+            self.set_leading(false);
             // best effort: if it fails, a successor takes over once the lease expires
             match self.release().await {
                 Ok(()) => {
@@ -157,7 +196,7 @@ impl LeaderElection {
         {
             tracing::warn!(lease = %self.lease_name, "could not renew before the renew deadline; stepping down");
             *last_renewal = None;
-            self.state.send_replace(false);
+            self.set_leading(false);
         }
     }
 
