@@ -29,6 +29,92 @@ pub struct Parsed {
 /// A syntax error, an unknown alias, an invalid merge, a non-scalar mapping key, or a second
 /// document.
 pub fn parse(text: &str) -> Result<Parsed, YamlError> {
+    let mut attempt = parse_strict(text);
+    let mut repaired: Option<String> = None;
+    // Each repair fixes one quoted scalar; stop when an error repeats (no progress).
+    for _ in 0..MAX_QUOTED_SCALAR_REPAIRS {
+        match &attempt {
+            Err(e) if e.message == UNDER_INDENTED_QUOTED_SCALAR => {
+                let source = repaired.as_deref().unwrap_or(text);
+                let Some(fixed) = e.mark.and_then(|m| indent_quoted_scalar(source, m)) else {
+                    break;
+                };
+                attempt = parse_strict(&fixed);
+                repaired = Some(fixed);
+            }
+            _ => break,
+        }
+    }
+    attempt
+}
+
+/// saphyr-parser's message for a quoted scalar whose continuation line is indented less than
+/// the enclosing block. libyaml (go-yaml) accepts such scalars, and Prow configs contain them.
+const UNDER_INDENTED_QUOTED_SCALAR: &str = "invalid indentation in quoted scalar";
+
+/// How many under-indented quoted scalars one file may have.
+const MAX_QUOTED_SCALAR_REPAIRS: usize = 64;
+
+/// Re-indents the continuation lines of the quoted scalar that opens at `mark` to the column of
+/// its opening quote. The scalar's value does not change (leading white space of continuation
+/// lines is folded away) and no line moves, so every mark stays valid. `None` when `mark` does
+/// not point at an opening quote or every line is already indented enough.
+fn indent_quoted_scalar(text: &str, mark: Mark) -> Option<String> {
+    let line_start = text
+        .split_inclusive('\n')
+        .take(mark.line.checked_sub(1)? as usize)
+        .map(str::len)
+        .sum::<usize>();
+    let quote_col = (mark.col as usize).checked_sub(1)?;
+    let quote_at = line_start
+        + text[line_start..]
+            .char_indices()
+            .nth(quote_col)
+            .map(|(i, _)| i)?;
+    let quote = text[quote_at..].chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..=quote_at]);
+    let mut rest = text[quote_at + 1..].char_indices().peekable();
+    let body = &text[quote_at + 1..];
+    let mut changed = false;
+    let mut copied = 0;
+    while let Some((i, c)) = rest.next() {
+        match c {
+            '\\' if quote == '"' => {
+                rest.next();
+            }
+            '\'' if quote == '\'' => {
+                if rest.peek().map(|&(_, n)| n) == Some('\'') {
+                    rest.next();
+                } else {
+                    out.push_str(&body[copied..]);
+                    return changed.then_some(out);
+                }
+            }
+            '"' if quote == '"' => {
+                out.push_str(&body[copied..]);
+                return changed.then_some(out);
+            }
+            '\n' => {
+                let next_line = &body[i + 1..];
+                let indent = next_line.len() - next_line.trim_start_matches(' ').len();
+                if indent < quote_col && !next_line.trim_start_matches(' ').starts_with('\n') {
+                    out.push_str(&body[copied..=i]);
+                    out.extend(std::iter::repeat_n(' ', quote_col - indent));
+                    copied = i + 1;
+                    changed = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn parse_strict(text: &str) -> Result<Parsed, YamlError> {
     let mut loader = Loader {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),

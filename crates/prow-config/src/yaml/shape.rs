@@ -39,12 +39,67 @@ enum Kind {
 /// The shape that accepts anything, returned by [`Shape::at`] below an opaque field.
 static ANY: Shape = Shape { kind: Kind::Any };
 
-/// Fields Prow accepts that its documented references leave out. Each entry: dotted path of the
-/// struct (`[]` for a list element, `*` for any map key), field name, and the Go type it comes from.
-const UNDOCUMENTED_PROW_CONFIG_FIELDS: &[(&str, &str)] = &[];
+/// What an allow-listed field holds.
+#[derive(Clone, Copy)]
+enum Extra {
+    /// A number or string.
+    Scalar,
+    /// Anything (`json.RawMessage`, `interface{}`).
+    Opaque,
+    /// A struct whose fields follow in the list.
+    Struct,
+}
 
-/// As [`UNDOCUMENTED_PROW_CONFIG_FIELDS`], for `plugins.yaml`.
-const UNDOCUMENTED_PLUGIN_CONFIG_FIELDS: &[(&str, &str)] = &[];
+/// Fields Prow accepts that `prow-config-documented.yaml` leaves out. Prow's generator drops
+/// plain integer fields tagged `omitempty` (their example value is zero), `json.RawMessage`
+/// fields, and everything outside `ProwConfig`. Each entry: the parent struct's path (`.`
+/// separated, `[]` for a list element, `*` for any map key, `""` for the root), the field, what
+/// it holds; the comment names the Go field (kubernetes-sigs/prow `pkg/config`).
+const UNDOCUMENTED_PROW_CONFIG_FIELDS: &[(&str, &str, Extra)] = &[
+    // JobConfig.DecorateAllJobs bool `json:"decorate_all_jobs,omitempty"` (config.go; JobConfig
+    // is inlined into Config beside ProwConfig, and the reference covers ProwConfig only).
+    ("", "decorate_all_jobs", Extra::Scalar),
+    // JobConfig.ProwIgnored *json.RawMessage `json:"prow_ignored,omitempty"`: free-form by design.
+    ("", "prow_ignored", Extra::Opaque),
+    // Spyglass.SizeLimit int64 `json:"size_limit,omitempty"`.
+    ("deck.spyglass", "size_limit", Extra::Scalar),
+    // LensConfig.Config json.RawMessage `json:"config,omitempty"`: lens-specific.
+    ("deck.spyglass.lenses[].lens", "config", Extra::Opaque),
+    // Controller.MaxConcurrency / MaxGoroutines int `json:",omitempty"`; Controller is inlined
+    // into Plank and JenkinsOperator.
+    ("plank", "max_concurrency", Extra::Scalar),
+    ("plank", "max_goroutines", Extra::Scalar),
+    ("jenkins_operators[]", "max_concurrency", Extra::Scalar),
+    ("jenkins_operators[]", "max_goroutines", Extra::Scalar),
+];
+
+/// As [`UNDOCUMENTED_PROW_CONFIG_FIELDS`], for `plugins.yaml` (kubernetes-sigs/prow
+/// `pkg/plugins/config.go`).
+const UNDOCUMENTED_PLUGIN_CONFIG_FIELDS: &[(&str, &str, Extra)] = &[
+    // Configuration.Size Size `json:"size,omitempty"`; Size{S, M, L, Xl, Xxl int} `json:"s"`...
+    ("", "size", Extra::Struct),
+    ("size", "s", Extra::Scalar),
+    ("size", "m", Extra::Scalar),
+    ("size", "l", Extra::Scalar),
+    ("size", "xl", Extra::Scalar),
+    ("size", "xxl", Extra::Scalar),
+    // Blunderbuss.MaxReviewerCount int `json:"max_request_count,omitempty"`.
+    ("blunderbuss", "max_request_count", Extra::Scalar),
+    // ProjectOrgConfig.MaintainerTeamID int `json:"org_maintainers_team_id,omitempty"`.
+    (
+        "project_config.project_org_configs.*",
+        "org_maintainers_team_id",
+        Extra::Scalar,
+    ),
+    // ProjectRepoConfig.MaintainerTeamID int `json:"repo_maintainers_team_id,omitempty"`.
+    (
+        "project_config.project_org_configs.*.project_repo_configs.*",
+        "repo_maintainers_team_id",
+        Extra::Scalar,
+    ),
+    // Milestone.MaintainersID int `json:"maintainers_id,omitempty"`.
+    ("repo_milestone.*", "maintainers_id", Extra::Scalar),
+];
 
 impl Shape {
     /// The shape of `config.yaml`, from Prow's `prow-config-documented.yaml` (built once).
@@ -63,15 +118,15 @@ impl Shape {
         })
     }
 
-    fn embedded(text: &str, extra: &[(&str, &str)]) -> Shape {
+    fn embedded(text: &str, extra: &[(&str, &str, Extra)]) -> Shape {
         // The embedded references are checked by the unit tests; an unparsable one would be a
         // build defect, and an empty shape (everything opaque) is the safe fallback.
         let mut shape = match parse(text) {
             Ok(parsed) => Shape::from_documented(&parsed.root),
             Err(_) => ANY.clone(),
         };
-        for (parent, field) in extra {
-            shape.add_field(parent, field);
+        for (parent, field, kind) in extra {
+            shape.add_field(parent, field, *kind);
         }
         shape
     }
@@ -106,19 +161,33 @@ impl Shape {
         Shape { kind }
     }
 
-    /// Adds an opaque field `name` to the struct at the dotted `parent` path (`""` for the root).
-    fn add_field(&mut self, parent: &str, name: &str) {
+    /// Adds the field `name` to the struct at the dotted `parent` path (`""` for the root).
+    fn add_field(&mut self, parent: &str, name: &str, extra: Extra) {
         let mut shape = self;
         for segment in parent.split('.').filter(|s| !s.is_empty()) {
-            shape = match shape.child_mut(segment) {
+            let (name, list_depth) = split_list_suffix(segment);
+            let mut next = match shape.child_mut(name) {
                 Some(child) => child,
                 None => return,
             };
+            for _ in 0..list_depth {
+                next = match next.child_mut("[]") {
+                    Some(item) => item,
+                    None => return,
+                };
+            }
+            shape = next;
         }
+        let kind = match extra {
+            Extra::Scalar => Kind::Leaf,
+            Extra::Opaque => Kind::Any,
+            Extra::Struct => Kind::Struct {
+                fields: BTreeMap::new(),
+                other: None,
+            },
+        };
         if let Kind::Struct { fields, .. } = &mut shape.kind {
-            fields
-                .entry(name.to_string())
-                .or_insert_with(|| ANY.clone());
+            fields.entry(name.to_string()).or_insert(Shape { kind });
         }
     }
 
@@ -229,4 +298,125 @@ fn split_list_suffix(segment: &str) -> (&str, usize) {
         depth += 1;
     }
     (name, depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::Mark;
+
+    fn shape(documented: &str) -> Shape {
+        Shape::from_documented(&parse(documented).expect("documented parses").root)
+    }
+
+    #[test]
+    fn documented_yaml_reads_as_a_shape() {
+        let documented = "\
+name: ' '
+count: 0
+labels:
+    \"\": \"\"
+repos:
+    \"\":
+        branches:
+            - name: ' '
+        free: {}
+opaque: null
+";
+        let s = shape(documented);
+        let cases: &[(&[&str], bool)] = &[
+            (&["name"], true),
+            (&["labels", "anything"], true),
+            (&["repos", "org/repo", "branches[]", "name"], true),
+            (&["repos", "org/repo", "branches", "[]", "name"], true),
+            (&["repos", "org/repo", "branches[]", "nmae"], false),
+            (&["repos", "org/repo", "free", "x", "y"], true),
+            (&["opaque", "deep", "er"], true),
+            (&["nmae"], false),
+            (&["name", "below_a_scalar"], false),
+        ];
+        for (path, known) in cases {
+            assert_eq!(s.knows(path), *known, "{path:?}");
+        }
+        assert!(s.at(&["opaque"]).is_some_and(Shape::is_opaque));
+    }
+
+    #[test]
+    fn unknown_fields_report_path_and_key_mark() {
+        let s = shape("a: ' '\nlist:\n    - x: 0\nmap:\n    \"\":\n        y: ' '\n");
+        let config = "\
+a: 1
+b: 2
+list:
+- x: 1
+  z: 2
+map:
+  k:
+    y: 1
+    w: 2
+skipped:
+  anything: 1
+";
+        let root = parse(config).expect("parses").root;
+        let found = s.unknown_fields(&root, &["skipped"]);
+        let found: Vec<(String, Mark)> = found.into_iter().map(|u| (u.path, u.mark)).collect();
+        assert_eq!(
+            found,
+            vec![
+                ("b".to_string(), Mark { line: 2, col: 1 }),
+                ("list[0].z".to_string(), Mark { line: 5, col: 3 }),
+                ("map.k.w".to_string(), Mark { line: 9, col: 5 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn embedded_references_parse_and_every_allow_listed_field_lands() {
+        for (text, shape, extra) in [
+            (
+                PROW_CONFIG_DOCUMENTED,
+                Shape::prow_config(),
+                UNDOCUMENTED_PROW_CONFIG_FIELDS,
+            ),
+            (
+                PLUGIN_CONFIG_DOCUMENTED,
+                Shape::plugin_config(),
+                UNDOCUMENTED_PLUGIN_CONFIG_FIELDS,
+            ),
+        ] {
+            assert!(parse(text).is_ok());
+            assert!(!shape.is_opaque());
+            for (parent, field, _) in extra {
+                let mut path: Vec<&str> = parent.split('.').filter(|s| !s.is_empty()).collect();
+                path.push(field);
+                let path: Vec<&str> = path
+                    .into_iter()
+                    .map(|s| if s == "*" { "any-key" } else { s })
+                    .collect();
+                assert!(
+                    shape.knows(&path),
+                    "allow-listed {parent}.{field} is not reachable"
+                );
+            }
+        }
+        let prow = Shape::prow_config();
+        assert!(prow.knows(&[
+            "plank",
+            "default_decoration_config_entries[]",
+            "config",
+            "gcs_configuration",
+            "bucket"
+        ]));
+        assert!(!prow.knows(&[
+            "plank",
+            "default_decoration_config_entries[]",
+            "config",
+            "gcs_configuration",
+            "buckett"
+        ]));
+        assert!(Shape::plugin_config().knows(&["size", "xxl"]));
+        assert!(!Shape::plugin_config().knows(&["size", "xxxl"]));
+        // A list element path on a field that is not a list.
+        assert!(!prow.knows(&["plank[]"]));
+    }
 }

@@ -49,6 +49,16 @@ fn documents_become_the_json_sigs_k8s_yaml_produces() {
             "a: 2024-01-02\nb: 1h30m\nc: 08\n",
             json!({"a": "2024-01-02", "b": "1h30m", "c": 8}),
         ),
+        // libyaml accepts quoted scalars whose continuation lines are not indented (Prow configs
+        // have them); the line break folds into a space.
+        (
+            "args:\n  - \"-c\"\n  - \"make test\n\"\n",
+            json!({"args": ["-c", "make test "]}),
+        ),
+        (
+            "a:\n  b: 'one\ntwo ''q''\n  three'\n  c: \"x\\\"\ny\"\n",
+            json!({"a": {"b": "one two 'q' three", "c": "x\" y"}}),
+        ),
     ];
     for (text, want) in cases {
         assert_eq!(json_of(text), want, "document {text:?}");
