@@ -19,6 +19,9 @@ fn main() {
     match prow_config::load(&options) {
         Ok(loaded) => {
             let elapsed = start.elapsed();
+            if std::env::var_os("LOAD_INSTANCE_SIZES").is_some() {
+                print_sizes(&loaded.config);
+            }
             for problem in &loaded.problems {
                 println!("{:?} {problem}", problem.severity);
             }
@@ -37,4 +40,27 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Prints how many pod-spec items the loaded jobs hold (memory diagnostics).
+fn print_sizes(config: &prow_config::Config) {
+    let specs = config
+        .jobs
+        .presubmits
+        .values()
+        .flatten()
+        .map(|j| &j.base)
+        .chain(config.jobs.postsubmits.values().flatten().map(|j| &j.base))
+        .chain(config.jobs.periodics.iter().map(|j| &j.base))
+        .filter_map(|b| b.spec.as_ref());
+    let (mut containers, mut volumes, mut env, mut mounts) = (0, 0, 0, 0);
+    for spec in specs {
+        containers += spec.containers.len();
+        volumes += spec.volumes.as_ref().map_or(0, Vec::len);
+        for c in &spec.containers {
+            env += c.env.as_ref().map_or(0, Vec::len);
+            mounts += c.volume_mounts.as_ref().map_or(0, Vec::len);
+        }
+    }
+    println!("{containers} containers, {volumes} volumes, {env} env vars, {mounts} volume mounts");
 }

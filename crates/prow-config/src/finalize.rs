@@ -199,6 +199,19 @@ fn resolve_presets<J: Job>(job: &mut J, presets: &[Preset], problems: &mut Vec<P
             ));
         }
     }
+    // Presets grow these lists one item at a time; a k8s-openapi `Volume` is over 3 KB, so
+    // the spare capacity would cost tens of MB on a large instance.
+    if let Some(volumes) = spec.volumes.as_mut() {
+        volumes.shrink_to_fit();
+    }
+    for container in &mut spec.containers {
+        if let Some(env) = container.env.as_mut() {
+            env.shrink_to_fit();
+        }
+        if let Some(mounts) = container.volume_mounts.as_mut() {
+            mounts.shrink_to_fit();
+        }
+    }
 }
 
 /// Prow's `mergePreset`: if the job's labels include all the preset's labels, add its env and
@@ -254,5 +267,174 @@ impl Plank {
     /// The decoration config a job of `repo` on `cluster` gets when it sets none itself.
     pub fn default_decoration_for(&self, repo: &str, cluster: &str) -> Value {
         merge_decoration(&self.decoration_entries(), repo, cluster, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::core::v1::{Container, EnvVar, Volume};
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::DefaultDecorationConfigEntry;
+
+    fn entry(repo: &str, cluster: &str, config: Value) -> DefaultDecorationConfigEntry {
+        DefaultDecorationConfigEntry {
+            repo: repo.into(),
+            cluster: cluster.into(),
+            config: Some(config),
+        }
+    }
+
+    #[test]
+    fn decoration_entries_apply_in_order_and_the_job_wins() {
+        let entries = [
+            entry(
+                "",
+                "",
+                json!({"timeout": "2h", "utility_images": {"clonerefs": "c:1", "sidecar": "s:1"}}),
+            ),
+            entry("org", "", json!({"timeout": "3h"})),
+            entry("other", "", json!({"timeout": "9h"})),
+            entry("*", "build", json!({"grace_period": "1m"})),
+            entry(
+                "org/repo",
+                "default",
+                json!({"utility_images": {"sidecar": "s:2"}}),
+            ),
+        ];
+        // (repo, cluster, job config, expected)
+        let cases = [
+            (
+                "org/repo",
+                "default",
+                None,
+                json!({"timeout": "3h", "utility_images": {"clonerefs": "c:1", "sidecar": "s:2"}}),
+            ),
+            (
+                "org/other",
+                "build",
+                None,
+                json!({"timeout": "3h", "grace_period": "1m", "utility_images": {"clonerefs": "c:1", "sidecar": "s:1"}}),
+            ),
+            (
+                "",
+                "default",
+                None,
+                json!({"timeout": "2h", "utility_images": {"clonerefs": "c:1", "sidecar": "s:1"}}),
+            ),
+            (
+                "org/x",
+                "default",
+                Some(json!({"timeout": "10m", "utility_images": {"clonerefs": ""}})),
+                json!({"timeout": "10m", "utility_images": {"clonerefs": "c:1", "sidecar": "s:1"}}),
+            ),
+        ];
+        for (repo, cluster, job, expected) in cases {
+            assert_eq!(
+                merge_decoration(&entries, repo, cluster, job.clone()),
+                expected,
+                "{repo} {cluster} {job:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn container_resources_are_taken_whole() {
+        let entries = [entry(
+            "",
+            "",
+            json!({"resources": {"sidecar": {"requests": {"cpu": "100m"}, "limits": {"cpu": "1"}}, "clonerefs": {"requests": {"cpu": "1"}}}}),
+        )];
+        let job = json!({"resources": {"sidecar": {"requests": {"cpu": "200m"}}}});
+        let merged = merge_decoration(&entries, "o/r", "default", Some(job));
+        assert_eq!(
+            merged["resources"]["sidecar"],
+            json!({"requests": {"cpu": "200m"}})
+        );
+        assert_eq!(
+            merged["resources"]["clonerefs"],
+            json!({"requests": {"cpu": "1"}})
+        );
+    }
+
+    fn spec_with(env: &[&str], volumes: &[&str]) -> PodSpec {
+        PodSpec {
+            containers: vec![Container {
+                env: Some(
+                    env.iter()
+                        .map(|n| EnvVar {
+                            name: n.to_string(),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            }],
+            volumes: Some(
+                volumes
+                    .iter()
+                    .map(|n| Volume {
+                        name: n.to_string(),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    fn preset(labels: &[(&str, &str)], env: &[&str], volumes: &[&str]) -> Preset {
+        Preset {
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            env: env
+                .iter()
+                .map(|n| EnvVar {
+                    name: n.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            volumes: volumes
+                .iter()
+                .map(|n| Volume {
+                    name: n.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn presets_merge_only_on_matching_labels_and_conflicts_are_errors() {
+        let labels: BTreeMap<String, String> =
+            [("preset-a".to_string(), "true".to_string())].into();
+        let mut spec = spec_with(&["X"], &["v"]);
+        merge_preset(
+            &preset(&[("preset-b", "true")], &["Y"], &[]),
+            &labels,
+            &mut spec,
+        )
+        .expect("skipped");
+        assert_eq!(spec.containers[0].env.as_ref().map(Vec::len), Some(1));
+        merge_preset(
+            &preset(&[("preset-a", "true")], &["Y"], &["w"]),
+            &labels,
+            &mut spec,
+        )
+        .expect("merged");
+        assert_eq!(spec.containers[0].env.as_ref().map(Vec::len), Some(2));
+        assert_eq!(spec.volumes.as_ref().map(Vec::len), Some(2));
+        let err =
+            merge_preset(&preset(&[], &["X"], &[]), &labels, &mut spec).expect_err("env conflict");
+        assert_eq!(err, "env var duplicated in pod spec: X");
+        let err = merge_preset(&preset(&[], &[], &["v"]), &labels, &mut spec)
+            .expect_err("volume conflict");
+        assert_eq!(err, "volume duplicated in pod spec: v");
     }
 }

@@ -339,3 +339,211 @@ pub fn filter_presubmits<'p>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::Reporter;
+
+    fn brancher(branches: &[&str], skip: &[&str]) -> Brancher {
+        Brancher {
+            branches: branches.iter().map(|s| s.to_string()).collect(),
+            skip_branches: skip.iter().map(|s| s.to_string()).collect(),
+            ..Brancher::default()
+        }
+    }
+
+    fn files(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn brancher_should_run() {
+        // (branches, skip_branches, branch, expected) — Prow's `Brancher.ShouldRun` cases.
+        let cases: &[(&[&str], &[&str], &str, bool)] = &[
+            (&[], &[], "main", true),
+            (&["master"], &[], "master", true),
+            (&["master"], &[], "release-1.0", false),
+            (&[], &["master"], "master", false),
+            (&[], &["master"], "release-1.0", true),
+            (&["release-.*"], &["release-1.5"], "release-1.5", false),
+            (&["release-.*"], &["release-1.5"], "release-1.6", true),
+            (&["^main$", "^release-"], &[], "release-2", true),
+            // Prow does not anchor: `master` also matches `master-old`.
+            (&["master"], &[], "master-old", true),
+            (&["^master$"], &[], "master-old", false),
+        ];
+        for (branches, skip, branch, expected) in cases {
+            assert_eq!(
+                brancher(branches, skip).should_run(branch),
+                *expected,
+                "branches {branches:?} skip {skip:?} branch {branch}"
+            );
+        }
+    }
+
+    #[test]
+    fn brancher_intersects() {
+        let cases: &[(&[&str], &[&str], &[&str], &[&str], bool)] = &[
+            (&[], &[], &["master"], &[], true),
+            (&["master"], &[], &["master"], &[], true),
+            (&["master"], &[], &["release"], &[], false),
+            (&["master"], &[], &[], &["master"], false),
+            (&["master"], &[], &[], &["release"], true),
+            (&[], &["master"], &[], &["release"], true),
+            // Branch lists are compared as strings, as in Prow.
+            (&["release-.*"], &[], &["release-1.5"], &[], false),
+        ];
+        for (b1, s1, b2, s2, expected) in cases {
+            let (a, b) = (brancher(b1, s1), brancher(b2, s2));
+            assert_eq!(
+                a.intersects(&b),
+                *expected,
+                "{b1:?}/{s1:?} vs {b2:?}/{s2:?}"
+            );
+            assert_eq!(
+                b.intersects(&a),
+                *expected,
+                "{b2:?}/{s2:?} vs {b1:?}/{s1:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn change_matcher_should_run() {
+        // (run_if_changed, skip_if_only_changed, changed files, (determined, should_run))
+        let cases: &[(&str, &str, &[&str], (bool, bool))] = &[
+            ("", "", &["a.go"], (false, false)),
+            ("^docs/", "", &["docs/a.md"], (true, true)),
+            ("^docs/", "", &["src/a.go"], (true, false)),
+            ("^docs/", "", &["src/a.go", "docs/b.md"], (true, true)),
+            ("^docs/", "", &[], (true, false)),
+            ("", r"\.md$", &["a.md"], (true, false)),
+            ("", r"\.md$", &["a.md", "b.go"], (true, true)),
+            ("", r"\.md$", &[], (true, false)),
+        ];
+        for (run, skip, changed, expected) in cases {
+            let matcher = RegexpChangeMatcher {
+                run_if_changed: run.to_string(),
+                skip_if_only_changed: skip.to_string(),
+                re_changes: None,
+            };
+            assert_eq!(
+                matcher.should_run(&files(changed)),
+                *expected,
+                "{run:?} {skip:?} {changed:?}"
+            );
+        }
+    }
+
+    fn presubmit(name: &str, always_run: bool, run_if_changed: &str, optional: bool) -> Presubmit {
+        let mut p = Presubmit {
+            always_run,
+            optional,
+            trigger: default_trigger_for(name),
+            rerun_command: default_rerun_command_for(name),
+            reporter: Reporter {
+                context: name.to_string(),
+                skip_report: false,
+            },
+            ..Presubmit::default()
+        };
+        p.base.name = name.to_string();
+        p.change_matcher.run_if_changed = run_if_changed.to_string();
+        p
+    }
+
+    #[test]
+    fn presubmit_should_run() {
+        let always = presubmit("a", true, "", false);
+        let conditional = presubmit("c", false, "^src/", false);
+        let manual = presubmit("m", false, "", false);
+        // (job, changed, forced, defaults, expected)
+        let cases: &[(&Presubmit, &[&str], bool, bool, bool)] = &[
+            (&always, &[], false, false, true),
+            (&conditional, &["src/x"], false, false, true),
+            (&conditional, &["doc/x"], false, false, false),
+            (&conditional, &["doc/x"], true, false, true),
+            (&conditional, &["doc/x"], false, true, true),
+            (&manual, &[], false, false, false),
+            (&manual, &[], false, true, true),
+        ];
+        for (i, (job, changed, forced, defaults, expected)) in cases.iter().enumerate() {
+            assert_eq!(
+                job.should_run("main", &files(changed), *forced, *defaults),
+                *expected,
+                "case {i}"
+            );
+        }
+        let mut branch_limited = presubmit("b", true, "", false);
+        branch_limited.brancher.branches = vec!["^main$".into()];
+        assert!(!branch_limited.should_run("dev", &[], true, true));
+    }
+
+    #[test]
+    fn default_trigger_matches_prow_comments() {
+        let job = presubmit("pull-test-infra-unit", false, "", false);
+        for (body, expected) in [
+            ("/test pull-test-infra-unit", true),
+            ("/test pull-test-infra-unit,", true),
+            ("/test foo pull-test-infra-unit bar", true),
+            ("lgtm\n/test pull-test-infra-unit\nthanks", true),
+            ("/test pull-test-infra-unit-extra", false),
+            ("please /test pull-test-infra-unit", false),
+            ("/test all", false),
+        ] {
+            assert_eq!(job.trigger_matches(body), expected, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn postsubmit_should_run() {
+        let mut job = Postsubmit::default();
+        assert!(job.should_run("main", &[]), "always_run defaults to true");
+        job.always_run = Some(false);
+        assert!(!job.should_run("main", &[]));
+        job.change_matcher.run_if_changed = "^src/".into();
+        assert!(
+            job.should_run("main", &files(&["src/a"])),
+            "the change filter decides first"
+        );
+        assert!(!job.should_run("main", &files(&["doc/a"])));
+        job.brancher.skip_branches = vec!["main".into()];
+        assert!(!job.should_run("main", &files(&["src/a"])));
+    }
+
+    #[test]
+    fn comment_filters_select_as_prow() {
+        let jobs = vec![
+            presubmit("always", true, "", false),
+            presubmit("conditional", false, "^src/", false),
+            presubmit("manual", false, "", false),
+            presubmit("optional-always", true, "", true),
+        ];
+        let changed = files(&["src/main.go"]);
+        let failed: HashSet<String> = ["manual".to_string()].into();
+        let all: HashSet<String> = ["manual".to_string(), "always".to_string()].into();
+        let run = |body: &str| -> Vec<&str> {
+            let filter = presubmit_filter(false, || (failed.clone(), all.clone()), body);
+            filter_presubmits(&filter, &changed, "main", &jobs)
+                .into_iter()
+                .map(|p| p.base.name.as_str())
+                .collect()
+        };
+        assert_eq!(
+            run("/test all"),
+            ["always", "conditional", "optional-always"]
+        );
+        assert_eq!(run("/test manual"), ["manual"]);
+        // Failed contexts plus required contexts that never reported.
+        assert_eq!(run("/retest"), ["conditional", "manual"]);
+        assert_eq!(
+            run("/ok-to-test"),
+            Vec::<&str>::new(),
+            "ok-to-test is honoured only when asked"
+        );
+        let filter = presubmit_filter(true, Default::default, "/ok-to-test");
+        assert_eq!(filter_presubmits(&filter, &changed, "main", &jobs).len(), 3);
+        assert!(run("nice change").is_empty());
+    }
+}

@@ -290,3 +290,35 @@ pub struct Blunderbuss {
     /// Wait for a status context before requesting.
     pub wait_for_status: Option<Value>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugins_accept_list_and_map_forms() {
+        let config: PluginConfig = serde_json::from_value(serde_json::json!({
+            "plugins": {
+                "org": {"plugins": ["lgtm", "hold"], "excluded_repos": ["legacy"]},
+                "org/repo": ["trigger"],
+                "other": ["size"],
+                "empty": null
+            },
+            "triggers": [
+                {"repos": ["org"], "only_org_members": true},
+                {"repos": ["org/repo"], "trusted_apps": ["bot"]}
+            ]
+        }))
+        .expect("valid plugin config");
+        assert_eq!(
+            config.plugins_for("org", "repo"),
+            ["lgtm", "hold", "trigger"]
+        );
+        assert!(config.plugins_for("org", "legacy").is_empty());
+        assert_eq!(config.plugins_for("other", "x"), ["size"]);
+        assert!(config.plugins_for("empty", "x").is_empty());
+        assert_eq!(config.trigger_for("org", "repo").trusted_apps, ["bot"]);
+        assert!(config.trigger_for("org", "else").only_org_members);
+        assert!(!config.trigger_for("nobody", "x").only_org_members);
+    }
+}
