@@ -50,7 +50,7 @@ fn etag_cache(c: &mut Criterion) {
         body: Bytes::from_static(b"{}"),
         link: None,
     };
-    let mut cache = EtagCache::new(4096);
+    let mut cache = EtagCache::new(4096, 64 << 20);
     for i in 0..4096 {
         cache.insert(
             format!("token:x https://api.github.com/x/{i}"),

@@ -88,3 +88,12 @@ fn recorded_payload_fields() {
     assert!(push.branch().is_some(), "ref {} is a branch", push.git_ref);
     assert_eq!(push.after.len(), 40);
 }
+
+#[test]
+fn recorded_ping_parses() {
+    let Event::Ping(ping) = Event::parse("ping", &read("ping", "ping")).expect("parses") else {
+        panic!("not a ping event");
+    };
+    assert!(ping.hook_id > 0);
+    assert!(!ping.zen.is_empty());
+}

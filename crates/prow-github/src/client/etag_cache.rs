@@ -17,20 +17,33 @@ pub struct CachedResponse {
     pub link: Option<String>,
 }
 
-/// Least-recently-used cache with a fixed number of entries. Eviction scans for the oldest
-/// entry (O(n)); with a few thousand entries that is far cheaper than the request it saves.
+/// Least-recently-used cache bounded both in entries and in bytes (keys + bodies), so a
+/// process's memory stays predictable; a single body larger than an eighth of the byte budget
+/// is not cached. Eviction scans for the oldest entry (O(n)); with a few thousand entries that
+/// is a few microseconds, far cheaper than the request it saves.
 #[derive(Debug)]
 pub struct EtagCache {
     capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
     clock: u64,
     entries: HashMap<String, (u64, CachedResponse)>,
 }
 
+fn entry_size(key: &str, response: &CachedResponse) -> usize {
+    key.len()
+        + response.etag.len()
+        + response.body.len()
+        + response.link.as_ref().map_or(0, String::len)
+}
+
 impl EtagCache {
-    /// A cache holding at most `capacity` responses (0 disables caching).
-    pub fn new(capacity: usize) -> Self {
+    /// A cache holding at most `capacity` responses and `max_bytes` bytes (0 disables it).
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
+            max_bytes,
+            bytes: 0,
             clock: 0,
             entries: HashMap::new(),
         }
@@ -46,23 +59,41 @@ impl EtagCache {
         })
     }
 
-    /// Stores a response, evicting the least recently used one when full.
+    /// Stores a response, evicting least recently used ones while over a bound.
     pub fn insert(&mut self, key: String, response: CachedResponse) {
-        if self.capacity == 0 {
+        let size = entry_size(&key, &response);
+        if let Some((_, old)) = self.entries.remove(&key) {
+            self.bytes -= entry_size(&key, &old);
+        }
+        if self.capacity == 0 || size > self.max_bytes / 8 {
             return;
         }
-        self.clock += 1;
-        if !self.entries.contains_key(&key) && self.entries.len() >= self.capacity {
-            let oldest = self
-                .entries
-                .iter()
-                .min_by_key(|(_, (used, _))| *used)
-                .map(|(key, _)| key.clone());
-            if let Some(oldest) = oldest {
-                self.entries.remove(&oldest);
-            }
+        while !self.entries.is_empty()
+            && (self.entries.len() >= self.capacity || self.bytes + size > self.max_bytes)
+        {
+            self.evict_oldest();
         }
+        self.clock += 1;
+        self.bytes += size;
         self.entries.insert(key, (self.clock, response));
+    }
+
+    fn evict_oldest(&mut self) {
+        let oldest = self
+            .entries
+            .iter()
+            .min_by_key(|(_, (used, _))| *used)
+            .map(|(key, _)| key.clone());
+        if let Some(oldest) = oldest
+            && let Some((_, response)) = self.entries.remove(&oldest)
+        {
+            self.bytes -= entry_size(&oldest, &response);
+        }
+    }
+
+    /// Bytes held (keys, validators and bodies).
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Number of cached responses.
@@ -88,9 +119,11 @@ mod tests {
         }
     }
 
+    const MIB: usize = 1 << 20;
+
     #[test]
     fn evicts_the_least_recently_used_entry() {
-        let mut cache = EtagCache::new(2);
+        let mut cache = EtagCache::new(2, MIB);
         cache.insert("a".into(), response("1"));
         cache.insert("b".into(), response("2"));
         assert_eq!(cache.get("a").map(|r| r.etag), Some("1".into()));
@@ -103,7 +136,7 @@ mod tests {
 
     #[test]
     fn replacing_an_entry_does_not_evict() {
-        let mut cache = EtagCache::new(2);
+        let mut cache = EtagCache::new(2, MIB);
         cache.insert("a".into(), response("1"));
         cache.insert("b".into(), response("2"));
         cache.insert("a".into(), response("3"));
@@ -113,9 +146,44 @@ mod tests {
 
     #[test]
     fn zero_capacity_caches_nothing() {
-        let mut cache = EtagCache::new(0);
+        let mut cache = EtagCache::new(0, MIB);
         cache.insert("a".into(), response("1"));
         assert!(cache.is_empty());
         assert!(cache.get("a").is_none());
+    }
+
+    fn sized(len: usize) -> CachedResponse {
+        CachedResponse {
+            etag: String::new(),
+            body: Bytes::from(vec![b'x'; len]),
+            link: None,
+        }
+    }
+
+    #[test]
+    fn byte_budget_evicts_and_skips_huge_bodies() {
+        // Budget 800 bytes: entries of 1 (key) + 99 (body) = 100 bytes each.
+        let mut cache = EtagCache::new(100, 800);
+        for key in ["a", "b", "c", "d", "e", "f", "g", "h"] {
+            cache.insert(key.into(), sized(99));
+        }
+        assert_eq!((cache.len(), cache.bytes()), (8, 800));
+        cache.insert("i".into(), sized(99));
+        assert_eq!((cache.len(), cache.bytes()), (8, 800));
+        assert!(cache.get("a").is_none(), "oldest evicted for bytes");
+
+        cache.insert("big".into(), sized(101));
+        assert!(
+            cache.get("big").is_none(),
+            "more than 1/8 of the budget is not cached"
+        );
+        assert_eq!(cache.len(), 8, "a skipped body evicts nothing");
+
+        cache.insert("i".into(), sized(9));
+        assert_eq!(
+            cache.bytes(),
+            710,
+            "replacing an entry accounts for its new size"
+        );
     }
 }

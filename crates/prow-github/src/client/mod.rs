@@ -44,6 +44,8 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Number of GET responses kept for conditional requests (0 disables the cache).
     pub etag_cache_size: usize,
+    /// Upper bound of the ETag cache's memory (keys and bodies), in bytes.
+    pub etag_cache_bytes: usize,
     /// `per_page` for list calls (GitHub allows at most 100).
     pub page_size: u32,
     /// `User-Agent` header (GitHub requires one).
@@ -57,6 +59,7 @@ impl Default for ClientConfig {
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             etag_cache_size: 4096,
+            etag_cache_bytes: 64 << 20,
             page_size: 100,
             user_agent: "prow-rs".to_string(),
         }

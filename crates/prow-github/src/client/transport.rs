@@ -139,7 +139,10 @@ impl Transport {
             http,
             endpoint,
             origin,
-            cache: Mutex::new(EtagCache::new(config.etag_cache_size)),
+            cache: Mutex::new(EtagCache::new(
+                config.etag_cache_size,
+                config.etag_cache_bytes,
+            )),
             config,
             auth,
             metrics,

@@ -309,6 +309,23 @@ pub struct CheckRunEvent {
     pub sender: User,
 }
 
+/// `ping` event, sent when a webhook is configured (repository or organization level).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PingEvent {
+    /// A GitHub zen saying.
+    #[serde(default)]
+    pub zen: String,
+    /// The webhook's id.
+    #[serde(default)]
+    pub hook_id: u64,
+    /// The repository, for a repository webhook.
+    #[serde(default)]
+    pub repository: Option<Repository>,
+    /// Who configured the webhook.
+    #[serde(default)]
+    pub sender: Option<User>,
+}
+
 /// A parsed webhook event.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -328,8 +345,8 @@ pub enum Event {
     Status(Box<StatusEvent>),
     /// `check_run`.
     CheckRun(Box<CheckRunEvent>),
-    /// `ping`, sent when a webhook is configured.
-    Ping,
+    /// `ping`.
+    Ping(Box<PingEvent>),
     /// Any other event type; carries the `X-GitHub-Event` value. Not an error: GitHub sends
     /// many event types hook simply ignores.
     Unsupported(String),
@@ -355,7 +372,7 @@ impl Event {
             "push" => Self::Push(parse(event_type, body)?),
             "status" => Self::Status(parse(event_type, body)?),
             "check_run" => Self::CheckRun(parse(event_type, body)?),
-            "ping" => Self::Ping,
+            "ping" => Self::Ping(parse(event_type, body)?),
             other => Self::Unsupported(other.to_string()),
         })
     }
@@ -371,7 +388,7 @@ impl Event {
             Self::Push(_) => "push",
             Self::Status(_) => "status",
             Self::CheckRun(_) => "check_run",
-            Self::Ping => "ping",
+            Self::Ping(_) => "ping",
             Self::Unsupported(kind) => kind,
         }
     }
@@ -387,7 +404,8 @@ impl Event {
             Self::Push(e) => Some(&e.repository),
             Self::Status(e) => Some(&e.repository),
             Self::CheckRun(e) => Some(&e.repository),
-            Self::Ping | Self::Unsupported(_) => None,
+            Self::Ping(e) => e.repository.as_ref(),
+            Self::Unsupported(_) => None,
         }
     }
 }
