@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::client::{ClientConfig, Credentials, DEFAULT_ENDPOINT, GitHubClient, RetryPolicy};
+use crate::client::{
+    ClientConfig, Credentials, DEFAULT_ENDPOINT, GitHubClient, RetryPolicy, ThrottleConfig,
+};
 use crate::error::{Error, Result};
 
 /// GitHub connection flags.
@@ -33,6 +35,12 @@ pub struct GitHubFlags {
         default_value_t = 900
     )]
     pub github_max_rate_limit_wait_seconds: u64,
+    /// If above zero, throttle this client to this many requests per hour on average.
+    #[arg(long, env = "GITHUB_HOURLY_TOKENS", default_value_t = 0)]
+    pub github_hourly_tokens: u32,
+    /// Requests allowed back to back when throttling (with --github-hourly-tokens).
+    #[arg(long, env = "GITHUB_ALLOWED_BURST", default_value_t = 0)]
+    pub github_allowed_burst: u32,
 }
 
 impl GitHubFlags {
@@ -62,6 +70,10 @@ impl GitHubFlags {
                 max_rate_limit_wait: Duration::from_secs(self.github_max_rate_limit_wait_seconds),
                 ..defaults.retry
             },
+            throttle: (self.github_hourly_tokens > 0).then(|| ThrottleConfig {
+                hourly_tokens: self.github_hourly_tokens,
+                burst: self.github_allowed_burst.max(1),
+            }),
             ..defaults
         }
     }
@@ -155,5 +167,23 @@ mod tests {
         let config = flags.client_config();
         assert_eq!(config.request_timeout, Duration::from_secs(5));
         assert_eq!(config.retry.max_rate_limit_wait, Duration::from_secs(60));
+        assert_eq!(config.throttle, None);
+
+        let throttled = parse(&[
+            "--github-token-path",
+            "/t",
+            "--github-hourly-tokens",
+            "3000",
+            "--github-allowed-burst",
+            "100",
+        ])
+        .expect("parses");
+        assert_eq!(
+            throttled.client_config().throttle,
+            Some(ThrottleConfig {
+                hourly_tokens: 3000,
+                burst: 100
+            })
+        );
     }
 }

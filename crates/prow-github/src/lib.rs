@@ -18,7 +18,9 @@ pub mod secret;
 pub mod types;
 pub mod webhook;
 
-pub use client::{ClientConfig, ClientMetrics, Credentials, GitHubClient, RetryPolicy};
+pub use client::{
+    ClientConfig, ClientMetrics, Credentials, GitHubClient, RetryPolicy, ThrottleConfig,
+};
 pub use dry_run::DryRunGitHub;
 pub use error::{Error, Result};
 pub use flags::GitHubFlags;

@@ -15,6 +15,7 @@ pub mod etag_cache;
 pub mod link;
 pub mod metrics;
 pub mod retry_policy;
+pub mod throttle;
 
 mod calls;
 mod installation_tokens;
@@ -26,6 +27,7 @@ use std::time::Duration;
 pub use credentials::Credentials;
 pub use metrics::ClientMetrics;
 pub use retry_policy::RetryPolicy;
+pub use throttle::ThrottleConfig;
 
 use crate::error::Result;
 
@@ -50,6 +52,8 @@ pub struct ClientConfig {
     pub page_size: u32,
     /// `User-Agent` header (GitHub requires one).
     pub user_agent: String,
+    /// Client-side throttling; `None` sends as fast as callers ask.
+    pub throttle: Option<ThrottleConfig>,
 }
 
 impl Default for ClientConfig {
@@ -62,6 +66,7 @@ impl Default for ClientConfig {
             etag_cache_bytes: 64 << 20,
             page_size: 100,
             user_agent: "prow-rs".to_string(),
+            throttle: None,
         }
     }
 }

@@ -21,6 +21,7 @@ use super::installation_tokens::AppAuth;
 use super::link::next_page_url;
 use super::metrics::ClientMetrics;
 use super::retry_policy::{AttemptOutcome, RetryDecision};
+use super::throttle::Throttle;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -93,6 +94,7 @@ pub(crate) struct Transport {
     pub(crate) config: ClientConfig,
     auth: Auth,
     cache: Mutex<EtagCache>,
+    throttle: Option<Throttle>,
     pub(crate) metrics: ClientMetrics,
 }
 
@@ -143,6 +145,7 @@ impl Transport {
                 config.etag_cache_size,
                 config.etag_cache_bytes,
             )),
+            throttle: config.throttle.map(Throttle::new),
             config,
             auth,
             metrics,
@@ -217,6 +220,9 @@ impl Transport {
         let mut attempt = 0;
         loop {
             let request = self.build_request(call, &url, authorization, cached.as_ref())?;
+            if let Some(throttle) = &self.throttle {
+                throttle.acquire().await;
+            }
             let started = Instant::now();
             let sent = tokio::time::timeout(self.config.request_timeout, self.send(request)).await;
             let seconds = started.elapsed().as_secs_f64();
