@@ -73,6 +73,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         deserialize_section(root, "", &config_file, &mut problems, false).unwrap_or_default()
     };
     prow.apply_defaults();
+    warn_unimplemented(root, &prow, &config_file, &mut problems);
 
     let mut files = vec![FileJobs::read_sections(root, &config_file, false)];
     if let Some(job_path) = &options.job_config_path {
@@ -115,6 +116,36 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         plugins,
         problems,
     })
+}
+
+/// Settings of config.yaml that prow-rs accepts but does not act on yet.
+fn warn_unimplemented(root: &Node, prow: &ProwConfig, file: &Path, problems: &mut Vec<Problem>) {
+    if let Some((key, _)) = root.entry("in_repo_config")
+        && prow.in_repo_config.enabled.values().any(|enabled| *enabled)
+    {
+        problems.push(Problem::warning(
+            file,
+            key.mark,
+            "in_repo_config.enabled: in-repo job configuration (.prow.yaml) is not implemented by prow-rs; only the central job config is loaded",
+        ));
+    }
+    for section in [
+        "tide",
+        "jenkins_operators",
+        "gangway",
+        "moonraker",
+        "scheduler",
+    ] {
+        if let Some((key, value)) = root.entry(section)
+            && !value.is_null()
+        {
+            problems.push(Problem::warning(
+                file,
+                key.mark,
+                format!("{section}: this component is not implemented by prow-rs; its settings are checked but unused"),
+            ));
+        }
+    }
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {

@@ -376,3 +376,139 @@ fn unreadable_config_and_syntax_errors_stop_loading() {
         other => panic!("expected a syntax error, got {other}"),
     }
 }
+
+/// A scratch directory removed on drop.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("prow-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        ScratchDir(dir)
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.0.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const PERIODIC: &str = "periodics:\n  - name: NAME\n    interval: 1h\n    spec:\n      containers:\n        - image: alpine\n          command: [\"true\"]\n";
+
+#[test]
+fn configmap_mounts_load_through_symlinks_without_double_counting() {
+    // A Kubernetes ConfigMap volume: `..<timestamp>/` holds the files, `..data` links to it and
+    // each key is a symlink through `..data`. Prow reads the key symlinks and skips `..*`.
+    let scratch = ScratchDir::new("configmap");
+    let config = scratch.write("config.yaml", "");
+    scratch.write(
+        "jobs/..2026_11_26/a.yaml",
+        &PERIODIC.replace("NAME", "ci-a"),
+    );
+    scratch.write("jobs/..2026_11_26/b.yml", &PERIODIC.replace("NAME", "ci-b"));
+    scratch.write("elsewhere/c.yaml", &PERIODIC.replace("NAME", "ci-c"));
+    let jobs = scratch.0.join("jobs");
+    std::os::unix::fs::symlink("..2026_11_26", jobs.join("..data")).expect("symlink");
+    std::os::unix::fs::symlink("..data/a.yaml", jobs.join("a.yaml")).expect("symlink");
+    std::os::unix::fs::symlink("..data/b.yml", jobs.join("b.yml")).expect("symlink");
+    // A symlinked directory is not followed (Go's filepath.Walk does not follow it either).
+    std::os::unix::fs::symlink(scratch.0.join("elsewhere"), jobs.join("linked-dir"))
+        .expect("symlink");
+    let loaded = load(&LoadOptions {
+        config_path: config,
+        job_config_path: Some(jobs),
+        plugin_config_path: None,
+    })
+    .expect("loads");
+    assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
+    let mut names: Vec<&str> = loaded
+        .config
+        .jobs
+        .periodics
+        .iter()
+        .map(|p| p.base.name.as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ci-a", "ci-b"]);
+}
+
+#[test]
+fn decorate_all_jobs_decorates_jobs_that_do_not_opt_out() {
+    let scratch = ScratchDir::new("decorate-all");
+    let config = scratch.write(
+        "config.yaml",
+        "decorate_all_jobs: true\nplank:\n  default_decoration_config_entries:\n    - config:\n        timeout: 1h\n        utility_images: {clonerefs: c, initupload: i, entrypoint: e, sidecar: s}\n        gcs_configuration: {bucket: b, path_strategy: explicit}\n",
+    );
+    let opt_out = PERIODIC.replace("NAME", "ci-plain").replace(
+        "    interval: 1h\n",
+        "    interval: 1h\n    decorate: false\n",
+    );
+    scratch.write(
+        "jobs/a.yaml",
+        &format!(
+            "{}{}",
+            PERIODIC.replace("NAME", "ci-decorated"),
+            &opt_out["periodics:\n".len()..]
+        ),
+    );
+    let loaded = load(&LoadOptions {
+        config_path: config,
+        job_config_path: Some(scratch.0.join("jobs")),
+        plugin_config_path: None,
+    })
+    .expect("loads");
+    assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
+    let decorated = loaded.config.jobs.periodic("ci-decorated").expect("job");
+    assert_eq!(decorated.base.utility_config.decorate, Some(true));
+    assert_eq!(
+        decorated
+            .base
+            .utility_config
+            .decoration_config
+            .as_ref()
+            .map(|d| d["timeout"].clone()),
+        Some(serde_json::json!("1h"))
+    );
+    let plain = loaded.config.jobs.periodic("ci-plain").expect("job");
+    assert_eq!(plain.base.utility_config.decorate, Some(false));
+    assert!(plain.base.utility_config.decoration_config.is_none());
+}
+
+#[test]
+fn decoration_without_defaults_is_an_error() {
+    let scratch = ScratchDir::new("no-defaults");
+    let config = scratch.write(
+        "config.yaml",
+        &PERIODIC.replace("NAME", "ci-x").replace(
+            "    interval: 1h\n",
+            "    interval: 1h\n    decorate: true\n",
+        ),
+    );
+    let loaded = load(&LoadOptions {
+        config_path: config,
+        ..Default::default()
+    })
+    .expect("loads");
+    let messages: Vec<&str> = loaded.problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("no default decoration config")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("utility image config is not specified")),
+        "{messages:#?}"
+    );
+}
