@@ -619,3 +619,23 @@ async fn dry_run_reads_but_never_writes() {
     assert!(github.writes().is_empty(), "{:?}", github.writes());
     assert_eq!(github.requests().len(), 1, "only the read reached GitHub");
 }
+
+#[tokio::test]
+async fn known_exhausted_budget_fails_fast_without_a_request() {
+    let github = demo_github().await;
+    // One request left in a window that resets in an hour.
+    github.set_rate_limit(5000, 1);
+    let client = client(&github);
+
+    client
+        .get_repo(ORG, REPO)
+        .await
+        .expect("the last request of the window");
+    let err = client
+        .get_issue(ORG, REPO, 1)
+        .await
+        .expect_err("budget known to be exhausted");
+
+    assert!(matches!(err, Error::RateLimited { .. }), "{err}");
+    assert_eq!(github.requests().len(), 1, "no request spent on a sure 403");
+}

@@ -1,5 +1,6 @@
 //! Sending one API call: authentication, the ETag cache, retries, timeouts, metrics.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -95,6 +96,8 @@ pub(crate) struct Transport {
     auth: Auth,
     cache: Mutex<EtagCache>,
     throttle: Option<Throttle>,
+    /// Last `(remaining, reset)` GitHub reported, per credential identity.
+    budgets: Mutex<HashMap<String, (u64, u64)>>,
     pub(crate) metrics: ClientMetrics,
 }
 
@@ -146,6 +149,7 @@ impl Transport {
                 config.etag_cache_bytes,
             )),
             throttle: config.throttle.map(Throttle::new),
+            budgets: Mutex::new(HashMap::new()),
             config,
             auth,
             metrics,
@@ -223,6 +227,7 @@ impl Transport {
             if let Some(throttle) = &self.throttle {
                 throttle.acquire().await;
             }
+            self.wait_for_known_reset(call, identity).await?;
             let started = Instant::now();
             let sent = tokio::time::timeout(self.config.request_timeout, self.send(request)).await;
             let seconds = started.elapsed().as_secs_f64();
@@ -253,6 +258,10 @@ impl Transport {
                         self.metrics
                             .rate_limit_remaining
                             .set(i64::try_from(remaining).unwrap_or(i64::MAX));
+                        if let Some(reset) = header_u64(&headers, "x-ratelimit-reset") {
+                            self.lock_budgets()
+                                .insert(identity.to_string(), (remaining, reset));
+                        }
                     }
                     if status == StatusCode::NOT_MODIFIED
                         && let Some(cached) = cached
@@ -424,6 +433,41 @@ impl Transport {
             .map_err(|e| format!("reading the response: {e}"))?
             .to_bytes();
         Ok((parts.status, parts.headers, body))
+    }
+
+    /// When the last answer for this identity said the budget is exhausted, waits for its
+    /// reset before sending (instead of spending a request on a sure 403), or fails when the
+    /// reset is further away than the maximum wait.
+    async fn wait_for_known_reset(&self, call: &Call<'_>, identity: &str) -> Result<()> {
+        let Some((0, reset)) = self.lock_budgets().get(identity).copied() else {
+            return Ok(());
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
+        let wait = Duration::from_secs(reset).saturating_sub(now);
+        if wait.is_zero() {
+            return Ok(());
+        }
+        let wait = wait + Duration::from_millis(100);
+        if wait > self.config.retry.max_rate_limit_wait {
+            return Err(Error::RateLimited {
+                operation: call.operation,
+                route: call.route,
+                reset_in: wait,
+            });
+        }
+        tracing::warn!(
+            ?wait,
+            route = call.route,
+            "GitHub rate limit exhausted, waiting for its reset"
+        );
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    fn lock_budgets(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, u64)>> {
+        self.budgets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, EtagCache> {
