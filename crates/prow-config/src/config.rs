@@ -74,6 +74,9 @@ pub struct ProwConfig {
     pub status_error_link: String,
     /// Build clusters that must not be scheduled to.
     pub disabled_clusters: Vec<String>,
+    /// ProwJob defaults (tenant id, ResultStore) with repo/cluster filters; later matching
+    /// entries override earlier ones.
+    pub prowjob_default_entries: Vec<DefaultDecorationConfigEntry>,
 }
 
 impl Default for ProwConfig {
@@ -93,6 +96,7 @@ impl Default for ProwConfig {
             log_level: "info".into(),
             status_error_link: "https://github.com/kubernetes/test-infra/issues".into(),
             disabled_clusters: Vec::new(),
+            prowjob_default_entries: Vec::new(),
         }
     }
 }
@@ -235,7 +239,8 @@ impl Plank {
     }
 }
 
-/// One entry of `plank.default_decoration_config_entries`.
+/// One entry of `plank.default_decoration_config_entries` (or, with a `ProwJobDefault` as
+/// `config`, of `prowjob_default_entries`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DefaultDecorationConfigEntry {

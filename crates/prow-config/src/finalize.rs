@@ -66,6 +66,8 @@ pub(crate) fn finalize(config: &mut Config, config_file: &Path, problems: &mut V
         ));
     }
 
+    apply_prowjob_defaults(config);
+
     let presets = std::mem::take(&mut config.jobs.presets);
     for jobs in config.jobs.presubmits.values_mut() {
         for job in jobs.iter_mut() {
@@ -83,6 +85,38 @@ pub(crate) fn finalize(config: &mut Config, config_file: &Path, problems: &mut V
     config.jobs.presets = presets;
 
     validate(config, problems);
+}
+
+/// Prow's `mergeProwJobDefault`: every job gets the matching `prowjob_default_entries` merged
+/// under its own `prowjob_defaults`.
+fn apply_prowjob_defaults(config: &mut Config) {
+    let entries = &config.prow.prowjob_default_entries;
+    if entries.is_empty() {
+        return;
+    }
+    let merge = |base: &mut JobBase, repo: &str| {
+        let mut merged: Option<Value> = None;
+        for entry in entries.iter().filter(|e| e.matches(repo, &base.cluster)) {
+            merged = apply_default(entry.config.clone(), merged, 0);
+        }
+        base.prowjob_defaults = apply_default(base.prowjob_defaults.take(), merged, 0);
+    };
+    for (repo, jobs) in &mut config.jobs.presubmits {
+        jobs.iter_mut().for_each(|j| merge(&mut j.base, repo));
+    }
+    for (repo, jobs) in &mut config.jobs.postsubmits {
+        jobs.iter_mut().for_each(|j| merge(&mut j.base, repo));
+    }
+    for job in &mut config.jobs.periodics {
+        let repo = job
+            .base
+            .utility_config
+            .extra_refs
+            .first()
+            .map(|r| format!("{}/{}", r.org, r.repo))
+            .unwrap_or_default();
+        merge(&mut job.base, &repo);
+    }
 }
 
 /// Prow's `defaultJobBase`: agent `kubernetes`, namespace `pod_namespace`, cluster `default`.

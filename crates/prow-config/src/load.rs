@@ -73,6 +73,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         deserialize_section(root, "", &config_file, &mut problems, false).unwrap_or_default()
     };
     prow.apply_defaults();
+    crate::validate::validate_components(root, &prow, &config_file, &mut problems);
     warn_unimplemented(root, &prow, &config_file, &mut problems);
 
     let mut files = vec![FileJobs::read_sections(root, &config_file, false)];

@@ -723,3 +723,100 @@ fn qualified_name(key: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Prow's `validateComponentConfig` and the checks of `parseProwConfig` on the settings
+/// prow-rs reads; problems point at the offending key in config.yaml.
+pub(crate) fn validate_components(
+    root: &crate::yaml::Node,
+    prow: &crate::config::ProwConfig,
+    file: &std::path::Path,
+    problems: &mut Vec<Problem>,
+) {
+    let mark_of = |path: &[&str]| {
+        let mut node = root;
+        let mut mark = root.mark;
+        for key in path {
+            match node.entry(key) {
+                Some((k, v)) => {
+                    mark = k.mark;
+                    node = v;
+                }
+                None => break,
+            }
+        }
+        mark
+    };
+    let mut error = |path: &[&str], message: String| {
+        problems.push(Problem::error(
+            file,
+            mark_of(path),
+            format!("{}: {message}", path.join(".")),
+        ));
+    };
+    let plank = &prow.plank;
+    if !plank.job_url_prefix.is_empty()
+        && plank
+            .job_url_prefix_config
+            .get("*")
+            .is_some_and(|v| !v.is_empty())
+    {
+        error(
+            &["plank", "job_url_prefix"],
+            "must be unset when job_url_prefix_config[\"*\"] is set (the former is deprecated)"
+                .into(),
+        );
+    }
+    if !plank.report_template.is_empty()
+        && root
+            .get("plank")
+            .and_then(|p| p.get("report_templates"))
+            .is_some()
+    {
+        error(
+            &["plank", "report_template"],
+            "both report_template and report_templates are specified".into(),
+        );
+    }
+    if plank.max_concurrency < 0 {
+        error(
+            &["plank", "max_concurrency"],
+            format!("{} must be a non-negative number", plank.max_concurrency),
+        );
+    }
+    for (name, capacity) in &plank.job_queue_capacities {
+        if *capacity < 0 {
+            error(
+                &["plank", "job_queue_capacities", name],
+                format!("{capacity} must be a non-negative number"),
+            );
+        }
+    }
+    if prow.deck.spyglass.size_limit < 0 {
+        error(&["deck", "spyglass", "size_limit"], "must be >= 0".into());
+    }
+    for job_type in &prow.github_reporter.job_types_to_report {
+        if job_type != "presubmit" && job_type != "postsubmit" {
+            error(
+                &["github_reporter", "job_types_to_report"],
+                format!(
+                    "invalid job type {job_type:?}: only presubmit and postsubmit can be reported to GitHub"
+                ),
+            );
+        }
+    }
+    let mut auth_keys: Vec<&String> = prow.deck.rerun_auth_configs.keys().collect();
+    auth_keys.sort();
+    for key in auth_keys {
+        let auth = &prow.deck.rerun_auth_configs[key];
+        if auth.allow_anyone
+            && (!auth.github_users.is_empty()
+                || !auth.github_team_ids.is_empty()
+                || !auth.github_team_slugs.is_empty())
+        {
+            error(
+                &["deck", "rerun_auth_configs", key],
+                "allow_anyone is set to true and permitted users or groups are specified".into(),
+            );
+        }
+    }
+}
