@@ -138,6 +138,8 @@ impl LeaderElection {
                 Some(at) => self.timings.renew_deadline.saturating_sub(at.elapsed()),
                 None => self.timings.renew_deadline,
             };
+            // the lease's renewTime is taken at the start of an attempt: count from there
+            let started = Instant::now();
             let attempt = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 attempt = tokio::time::timeout(budget, self.try_acquire_or_renew()) => attempt,
@@ -147,7 +149,7 @@ impl LeaderElection {
                     if last_renewal.is_none() {
                         tracing::info!(lease = %self.lease_name, identity = %self.identity, "became leader");
                     }
-                    last_renewal = Some(Instant::now());
+                    last_renewal = Some(started);
                     self.set_leading(true);
                 }
                 Ok(Ok(Some(holder))) => {
