@@ -639,3 +639,177 @@ async fn known_exhausted_budget_fails_fast_without_a_request() {
     assert!(matches!(err, Error::RateLimited { .. }), "{err}");
     assert_eq!(github.requests().len(), 1, "no request spent on a sure 403");
 }
+
+#[tokio::test]
+async fn remaining_calls_round_trip_through_the_fake() {
+    use prow_github::types::{
+        BranchProtection, CheckRunOutput, CheckRunRequest, RequiredStatusChecks,
+    };
+
+    let github = demo_github().await;
+    let client = client(&github);
+
+    let teams: Vec<String> = client
+        .list_teams(ORG)
+        .await
+        .expect("teams")
+        .into_iter()
+        .map(|t| t.slug)
+        .collect();
+    assert_eq!(teams, ["maintainers", "reviewers"]);
+    let reviewers: Vec<String> = client
+        .list_team_members(ORG, "reviewers")
+        .await
+        .expect("team members")
+        .into_iter()
+        .map(|u| u.login)
+        .collect();
+    assert_eq!(reviewers, ["alice", "bob"]);
+
+    let all: Vec<String> = client
+        .list_branches(ORG, REPO, false)
+        .await
+        .expect("branches")
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(all, ["main", "release-1.0"]);
+    let protected: Vec<String> = client
+        .list_branches(ORG, REPO, true)
+        .await
+        .expect("protected branches")
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(protected, ["main"]);
+
+    let wanted = BranchProtection {
+        required_status_checks: Some(RequiredStatusChecks {
+            strict: true,
+            contexts: vec!["pull-hello-unit".into(), "pull-hello-lint".into()],
+        }),
+        enforce_admins: Some(true),
+        ..BranchProtection::default()
+    };
+    client
+        .update_branch_protection(ORG, REPO, "release-1.0", &wanted)
+        .await
+        .expect("protection written");
+    let read_back = client
+        .get_branch_protection(ORG, REPO, "release-1.0")
+        .await
+        .expect("protection read")
+        .expect("now protected");
+    assert_eq!(
+        read_back.required_status_checks,
+        wanted.required_status_checks
+    );
+    assert_eq!(read_back.enforce_admins, Some(true));
+    client
+        .remove_branch_protection(ORG, REPO, "release-1.0")
+        .await
+        .expect("protection removed");
+    assert_eq!(
+        client
+            .get_branch_protection(ORG, REPO, "release-1.0")
+            .await
+            .expect("read"),
+        None
+    );
+
+    let sha = "9d8c7b6a5f4e3d2c1b0a99887766554433221100";
+    let created = client
+        .create_check_run(
+            ORG,
+            REPO,
+            &CheckRunRequest {
+                name: Some("pull-hello-unit".into()),
+                head_sha: Some(sha.into()),
+                status: Some("in_progress".into()),
+                external_id: Some("prowjob-1".into()),
+                ..CheckRunRequest::default()
+            },
+        )
+        .await
+        .expect("check run created");
+    assert_eq!(created.head_sha, sha);
+    let updated = client
+        .update_check_run(
+            ORG,
+            REPO,
+            created.id,
+            &CheckRunRequest {
+                status: Some("completed".into()),
+                conclusion: Some("success".into()),
+                output: Some(CheckRunOutput {
+                    title: "Passed".into(),
+                    summary: "All good".into(),
+                }),
+                ..CheckRunRequest::default()
+            },
+        )
+        .await
+        .expect("check run updated");
+    assert_eq!(updated.id, created.id);
+    assert_eq!(updated.conclusion.as_deref(), Some("success"));
+
+    client
+        .request_reviewers(ORG, REPO, 1, &["alice".to_string()])
+        .await
+        .expect("review requested");
+    client
+        .remove_requested_reviewers(ORG, REPO, 1, &["bob".to_string()])
+        .await
+        .expect("review request removed");
+    let requested: Vec<String> = client
+        .get_pull_request(ORG, REPO, 1)
+        .await
+        .expect("pr")
+        .requested_reviewers
+        .into_iter()
+        .map(|u| u.login)
+        .collect();
+    assert_eq!(requested, ["alice"]);
+
+    client
+        .add_assignees(ORG, REPO, 2, &["bob".to_string()])
+        .await
+        .expect("assigned");
+    assert_eq!(
+        client
+            .get_issue(ORG, REPO, 2)
+            .await
+            .expect("issue")
+            .assignees[0]
+            .login,
+        "bob"
+    );
+    client
+        .remove_assignees(ORG, REPO, 2, &["bob".to_string()])
+        .await
+        .expect("unassigned");
+    assert!(
+        client
+            .get_issue(ORG, REPO, 2)
+            .await
+            .expect("issue")
+            .assignees
+            .is_empty()
+    );
+
+    let comments = client
+        .list_issue_comments(ORG, REPO, 1)
+        .await
+        .expect("comments");
+    assert_eq!(comments[0].body, "Ready for review!");
+    assert_eq!(comments[0].user.login, "carol");
+    let repo_labels = client.list_repo_labels(ORG, REPO).await.expect("labels");
+    assert_eq!(repo_labels.len(), 6);
+    assert!(
+        client
+            .list_reviews(ORG, REPO, 1)
+            .await
+            .expect("reviews")
+            .is_empty()
+    );
+}
