@@ -18,6 +18,7 @@ mod load;
 mod matching;
 mod plugins;
 mod problem;
+mod reload;
 mod spec;
 mod validate;
 
@@ -32,4 +33,5 @@ pub use load::{LoadOptions, Loaded, load};
 pub use matching::*;
 pub use plugins::*;
 pub use problem::{Problem, Severity};
+pub use reload::{ReloadOutcome, Reloader};
 pub use spec::{periodic_spec, postsubmit_spec, presubmit_spec, prowjob_labels};

@@ -386,7 +386,10 @@ fn check_untyped_fields(item: &Node, job_path: &str, file: &Path, problems: &mut
 /// `*.yml`, skipping what `.prowignore` files exclude and Kubernetes ConfigMap internals
 /// (`..data`, `..2024_...`), following symlinked files but not symlinked directories (as Go's
 /// `filepath.Walk`). Basenames must be unique.
-fn job_files(root: &Path, problems: &mut Vec<Problem>) -> Result<Vec<PathBuf>, LoadError> {
+pub(crate) fn job_files(
+    root: &Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<PathBuf>, LoadError> {
     let meta = std::fs::metadata(root).map_err(|source| LoadError::Read {
         path: root.to_path_buf(),
         source,

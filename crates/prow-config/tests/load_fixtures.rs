@@ -512,3 +512,59 @@ fn decoration_without_defaults_is_an_error() {
         "{messages:#?}"
     );
 }
+
+#[test]
+fn reloader_keeps_the_last_good_config() {
+    let scratch = ScratchDir::new("reload");
+    let config = scratch.write("config.yaml", "");
+    scratch.write("jobs/a.yaml", &PERIODIC.replace("NAME", "ci-a"));
+    let mut reloader = prow_config::Reloader::new(LoadOptions {
+        config_path: config,
+        job_config_path: Some(scratch.0.join("jobs")),
+        plugin_config_path: None,
+    })
+    .expect("first load");
+    assert_eq!(reloader.current().config.periodic_count(), 1);
+    assert!(matches!(
+        reloader.reload_if_changed(),
+        prow_config::ReloadOutcome::Unchanged
+    ));
+
+    scratch.write("jobs/b.yaml", &PERIODIC.replace("NAME", "ci-b"));
+    match reloader.reload_if_changed() {
+        prow_config::ReloadOutcome::Reloaded(loaded) => {
+            assert_eq!(loaded.config.periodic_count(), 2)
+        }
+        other => panic!("expected a reload, got {other:?}"),
+    }
+
+    scratch.write(
+        "jobs/b.yaml",
+        &PERIODIC
+            .replace("NAME", "ci-b")
+            .replace("interval: 1h", "interval: 1 hour"),
+    );
+    match reloader.reload_if_changed() {
+        prow_config::ReloadOutcome::Rejected(problems) => {
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.file.ends_with("b.yaml") && p.message.contains("interval")),
+                "{problems:#?}"
+            );
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert_eq!(
+        reloader.current().config.periodic_count(),
+        2,
+        "the last good config stays"
+    );
+
+    scratch.write("jobs/b.yaml", "periodics: [unclosed\n");
+    assert!(matches!(
+        reloader.reload_if_changed(),
+        prow_config::ReloadOutcome::Failed(_)
+    ));
+    assert_eq!(reloader.current().config.periodic_count(), 2);
+}
