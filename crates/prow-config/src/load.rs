@@ -67,11 +67,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
             format!("{}: unknown field", unknown.path),
         ));
     }
-    let mut prow: ProwConfig = if root.is_null() {
-        ProwConfig::default()
-    } else {
-        deserialize_section(root, "", &config_file, &mut problems, false).unwrap_or_default()
-    };
+    let mut prow = read_prow_config(root, &config_file, &mut problems);
     prow.apply_defaults();
     crate::validate::validate_components(root, &prow, &config_file, &mut problems);
     warn_unimplemented(root, &prow, &config_file, &mut problems);
@@ -117,6 +113,52 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         plugins,
         problems,
     })
+}
+
+/// The settings of config.yaml. A type error in one section does not lose the others: when
+/// the whole file does not deserialize, each top-level section is tried alone, every failing
+/// one is reported, and the settings are read from the sections that work.
+fn read_prow_config(root: &Node, file: &Path, problems: &mut Vec<Problem>) -> ProwConfig {
+    if root.is_null() {
+        return ProwConfig::default();
+    }
+    let mut ignored = Vec::new();
+    if let Ok(prow) = yaml::from_node::<ProwConfig>(root, &mut ignored) {
+        return prow;
+    }
+    let NodeValue::Map(entries) = &root.value else {
+        problems.push(Problem::error(
+            file,
+            root.mark,
+            format!("expected a mapping of settings, found {}", root.describe()),
+        ));
+        return ProwConfig::default();
+    };
+    let mut good = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        if JOB_KEYS.contains(&key.key_text().unwrap_or_default().as_ref()) {
+            continue;
+        }
+        let single = Node {
+            mark: root.mark,
+            value: NodeValue::Map(vec![(key.clone(), value.clone())]),
+        };
+        ignored.clear();
+        match yaml::from_node::<ProwConfig>(&single, &mut ignored) {
+            Ok(_) => good.push((key.clone(), value.clone())),
+            Err(e) => problems.push(Problem::error(
+                file,
+                e.mark.unwrap_or(key.mark),
+                yaml_message(&e),
+            )),
+        }
+    }
+    let partial = Node {
+        mark: root.mark,
+        value: NodeValue::Map(good),
+    };
+    ignored.clear();
+    yaml::from_node::<ProwConfig>(&partial, &mut ignored).unwrap_or_default()
 }
 
 /// Settings of config.yaml that prow-rs accepts but does not act on yet.

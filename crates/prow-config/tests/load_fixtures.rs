@@ -568,3 +568,39 @@ fn reloader_keeps_the_last_good_config() {
     ));
     assert_eq!(reloader.current().config.periodic_count(), 2);
 }
+
+#[test]
+fn a_type_error_in_one_section_keeps_the_other_settings() {
+    let scratch = ScratchDir::new("type-error");
+    let config = scratch.write(
+        "config.yaml",
+        "pod_namespace: pods\nplank:\n  max_revivals: three\nsinker:\n  resync_period: 2h\nhorologium:\n  tick_interval: soon\n",
+    );
+    let loaded = load(&LoadOptions {
+        config_path: config,
+        ..Default::default()
+    })
+    .expect("loads");
+    let errors: Vec<(u32, &str)> = loaded
+        .problems
+        .iter()
+        .filter(|p| p.is_error())
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].0 == 3 && errors[0].1.starts_with("plank.max_revivals: "),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].0 == 7 && errors[1].1.starts_with("horologium.tick_interval: "),
+        "{errors:#?}"
+    );
+    let prow = &loaded.config.prow;
+    assert_eq!(prow.pod_namespace, "pods");
+    assert_eq!(prow.sinker.resync_period.0, Duration::from_secs(7200));
+    assert_eq!(
+        prow.plank.max_revivals, 3,
+        "the bad section falls back to Prow's default"
+    );
+}
