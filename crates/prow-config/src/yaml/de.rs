@@ -21,6 +21,12 @@ use super::{Mark, UnknownField, YamlError};
 /// Deserializes `T` from `node`. Fields that `T` ignores are pushed to `unknown` (path and key
 /// mark) and deserialization continues.
 ///
+/// Typing follows `encoding/json` with one deliberate difference: a string field given a plain
+/// number or boolean (`name: 123`, `value: yes`) is an error asking to quote it, where
+/// sigs.k8s.io/yaml would silently turn it into a string (`yes` becoming `"true"`). No Pod spec in
+/// the corpus relies on that conversion. Struct fields match case-insensitively when no field has
+/// the exact name, as in `encoding/json`.
+///
 /// Keys that a `#[serde(flatten)]` field leaves untaken are dropped by serde itself without a
 /// call to the deserializer, so they cannot be reported (serde_ignored has the same blind spot):
 /// write embedded Go structs out instead of flattening them where typos matter.
@@ -149,9 +155,14 @@ impl<'de, 'a> NodeDeserializer<'de, 'a> {
         }
     }
 
-    fn map_access(self, entries: &'de [(Node, Node)]) -> NodeMapAccess<'de, 'a> {
+    fn map_access(
+        self,
+        entries: &'de [(Node, Node)],
+        fields: Option<&'static [&'static str]>,
+    ) -> NodeMapAccess<'de, 'a> {
         NodeMapAccess {
             entries: entries.iter(),
+            fields,
             value: None,
             key: Cow::Borrowed(""),
             key_mark: Mark::default(),
@@ -223,7 +234,7 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de, '_> {
                 Resolved::Str(Cow::Owned(text)) => visitor.visit_string(text),
             },
             NodeValue::Seq(items) => visitor.visit_seq(self.seq_access(items)),
-            NodeValue::Map(entries) => visitor.visit_map(self.map_access(entries)),
+            NodeValue::Map(entries) => visitor.visit_map(self.map_access(entries, None)),
         };
         result.map_err(|e| locate(e, path, mark))
     }
@@ -362,8 +373,10 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de, '_> {
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, YamlError> {
         let (path, mark) = (self.path, self.node.mark);
         let result = match &self.node.value {
-            NodeValue::Map(entries) => visitor.visit_map(self.map_access(entries)),
-            NodeValue::Scalar(_) if self.node.is_null() => visitor.visit_map(self.map_access(&[])),
+            NodeValue::Map(entries) => visitor.visit_map(self.map_access(entries, None)),
+            NodeValue::Scalar(_) if self.node.is_null() => {
+                visitor.visit_map(self.map_access(&[], None))
+            }
             _ => Err(self.mismatch("a mapping")),
         };
         result.map_err(|e| locate(e, path, mark))
@@ -372,10 +385,18 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de, '_> {
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, YamlError> {
-        self.deserialize_map(visitor)
+        let (path, mark) = (self.path, self.node.mark);
+        let result = match &self.node.value {
+            NodeValue::Map(entries) => visitor.visit_map(self.map_access(entries, Some(fields))),
+            NodeValue::Scalar(_) if self.node.is_null() => {
+                visitor.visit_map(self.map_access(&[], None))
+            }
+            _ => Err(self.mismatch("a mapping")),
+        };
+        result.map_err(|e| locate(e, path, mark))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -458,6 +479,9 @@ impl<'de> SeqAccess<'de> for NodeSeqAccess<'de, '_> {
 
 struct NodeMapAccess<'de, 'a> {
     entries: std::slice::Iter<'de, (Node, Node)>,
+    /// The target struct's field names, when it is a struct: `encoding/json` matches a key to a
+    /// field case-insensitively when no field has exactly that name.
+    fields: Option<&'static [&'static str]>,
     value: Option<&'de Node>,
     key: Cow<'de, str>,
     key_mark: Mark,
@@ -479,6 +503,12 @@ impl<'de> MapAccess<'de> for NodeMapAccess<'de, '_> {
             NodeValue::Scalar(s) => json_key(s),
             _ => Cow::Borrowed(""),
         };
+        if let Some(fields) = self.fields
+            && !fields.contains(&self.key.as_ref())
+            && let Some(field) = fields.iter().find(|f| f.eq_ignore_ascii_case(&self.key))
+        {
+            self.key = Cow::Borrowed(field);
+        }
         self.key_mark = key.mark;
         self.value = Some(value);
         let path = Path::Key(self.path, &self.key);

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use saphyr_parser::{Event, Parser, ScanError, Span, StrInput, Tag};
 
@@ -282,9 +283,8 @@ impl<'a> Loader<'a> {
                 break;
             }
             let len = self.path.len();
-            self.path.push('[');
-            self.path.push_str(&items.len().to_string());
-            self.path.push(']');
+            // Writing to a String cannot fail.
+            let _ = write!(self.path, "[{}]", items.len());
             let item = self.load_node(event, span, depth + 1);
             self.path.truncate(len);
             items.push(item?);
@@ -314,17 +314,13 @@ impl<'a> Loader<'a> {
                 merges.push(value);
                 continue;
             }
-            let key_text: Cow<'_, str> = match key.key_text() {
-                Some(text) => text,
-                None => {
-                    return Err(YamlError::at(
-                        "a mapping key must be a scalar",
-                        self.path.clone(),
-                        key.mark,
-                    ));
-                }
+            let Some(key_text) = key.key_text() else {
+                return Err(YamlError::at(
+                    "a mapping key must be a scalar",
+                    self.path.clone(),
+                    key.mark,
+                ));
             };
-            let key_text = key_text.into_owned();
             let len = self.path.len();
             if !self.path.is_empty() {
                 self.path.push('.');
@@ -337,18 +333,21 @@ impl<'a> Loader<'a> {
             }
             self.path.truncate(len);
             let value = value?;
+            // Only a big mapping keeps an owned copy of its key texts.
+            let indexed_text = (entries.len() >= LINEAR_SCAN_LIMIT && existing.is_none())
+                .then(|| key_text.into_owned());
             match existing {
                 Some(i) => entries[i] = (key, value),
                 None => {
                     entries.push((key, value));
-                    if entries.len() > LINEAR_SCAN_LIMIT {
+                    if let Some(text) = indexed_text {
                         if index.is_empty() {
                             for (i, (k, _)) in entries.iter().enumerate() {
                                 let text = k.key_text().unwrap_or_default().into_owned();
                                 index.insert(text, i);
                             }
                         } else {
-                            index.insert(key_text, entries.len() - 1);
+                            index.insert(text, entries.len() - 1);
                         }
                     }
                 }

@@ -406,6 +406,52 @@ presubmits:
 }
 
 #[test]
+fn enums_take_the_usual_serde_forms() {
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "snake_case")]
+    enum Strategy {
+        Merge,
+        Squash(String),
+        Rebase { onto: String },
+        Pair(u8, u8),
+    }
+    let cases = [
+        ("merge", Strategy::Merge),
+        ("{merge: ~}", Strategy::Merge),
+        ("squash: all", Strategy::Squash("all".into())),
+        (
+            "rebase: {onto: main}",
+            Strategy::Rebase {
+                onto: "main".into(),
+            },
+        ),
+        ("pair: [1, 2]", Strategy::Pair(1, 2)),
+    ];
+    for (text, want) in cases {
+        let root = parse(text).expect("parses").root;
+        assert_eq!(decode::<Strategy>(&root).0.expect(text), want, "{text}");
+    }
+    let root = parse("rebase: {onto: 5}").expect("parses").root;
+    let err = decode::<Strategy>(&root).0.expect_err("fails");
+    assert_eq!(err.path, "rebase.onto", "{err}");
+    assert_eq!(err.mark, Some(Mark { line: 1, col: 16 }), "{err}");
+}
+
+#[test]
+fn struct_fields_match_case_insensitively_like_encoding_json() {
+    use k8s_openapi::api::core::v1::EnvVar;
+    let root = parse("NAME: a\nValue: b\n").expect("parses").root;
+    let (env, unknown) = decode::<EnvVar>(&root);
+    let env = env.expect("decodes");
+    assert_eq!((env.name.as_str(), env.value.as_deref()), ("a", Some("b")));
+    assert!(unknown.is_empty(), "{unknown:?}");
+    // Maps keep their keys as written.
+    let root = parse("NAME: a\n").expect("parses").root;
+    let (map, _) = decode::<BTreeMap<String, String>>(&root);
+    assert_eq!(map.expect("decodes").keys().collect::<Vec<_>>(), ["NAME"]);
+}
+
+#[test]
 fn any_value_deserializes_to_the_resolved_type() {
     let text = "a: [1, 1.5, yes, ~, 'x', 0o17, 1e3]\n";
     let root = parse(text).expect("parses").root;
