@@ -124,6 +124,25 @@ fn client_round_trips(c: &mut Criterion) {
             })
         })
     });
+    let shared = std::sync::Arc::new(cached.clone());
+    c.bench_function("64 concurrent get_pull_request (304s)", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let calls = (0..64).map(|_| {
+                    let client = std::sync::Arc::clone(&shared);
+                    tokio::spawn(async move {
+                        client
+                            .get_pull_request("prow-rs-demo", "hello", 1)
+                            .await
+                            .expect("read")
+                    })
+                });
+                for call in futures::future::join_all(calls).await {
+                    call.expect("task");
+                }
+            })
+        })
+    });
     drop(github);
 }
 
