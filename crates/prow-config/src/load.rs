@@ -67,7 +67,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
             format!("{}: unknown field", unknown.path),
         ));
     }
-    let mut prow = read_prow_config(root, &config_file, &mut problems);
+    let mut prow: ProwConfig = read_settings(root, JOB_KEYS, &config_file, &mut problems);
     prow.apply_defaults();
     crate::validate::validate_components(root, &prow, &config_file, &mut problems);
     warn_unimplemented(root, &prow, &config_file, &mut problems);
@@ -115,16 +115,22 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
-/// The settings of config.yaml. A type error in one section does not lose the others: when
-/// the whole file does not deserialize, each top-level section is tried alone, every failing
-/// one is reported, and the settings are read from the sections that work.
-fn read_prow_config(root: &Node, file: &Path, problems: &mut Vec<Problem>) -> ProwConfig {
+/// The settings of config.yaml or plugins.yaml. A type error in one section does not lose the
+/// others: when the whole file does not deserialize, each top-level section (except `skip`) is
+/// tried alone, every failing one is reported, and the settings are read from the sections
+/// that work.
+fn read_settings<T: DeserializeOwned + Default>(
+    root: &Node,
+    skip: &[&str],
+    file: &Path,
+    problems: &mut Vec<Problem>,
+) -> T {
     if root.is_null() {
-        return ProwConfig::default();
+        return T::default();
     }
     let mut ignored = Vec::new();
-    if let Ok(prow) = yaml::from_node::<ProwConfig>(root, &mut ignored) {
-        return prow;
+    if let Ok(settings) = yaml::from_node::<T>(root, &mut ignored) {
+        return settings;
     }
     let NodeValue::Map(entries) = &root.value else {
         problems.push(Problem::error(
@@ -132,11 +138,11 @@ fn read_prow_config(root: &Node, file: &Path, problems: &mut Vec<Problem>) -> Pr
             root.mark,
             format!("expected a mapping of settings, found {}", root.describe()),
         ));
-        return ProwConfig::default();
+        return T::default();
     };
     let mut good = Vec::with_capacity(entries.len());
     for (key, value) in entries {
-        if JOB_KEYS.contains(&key.key_text().unwrap_or_default().as_ref()) {
+        if skip.contains(&key.key_text().unwrap_or_default().as_ref()) {
             continue;
         }
         let single = Node {
@@ -144,7 +150,7 @@ fn read_prow_config(root: &Node, file: &Path, problems: &mut Vec<Problem>) -> Pr
             value: NodeValue::Map(vec![(key.clone(), value.clone())]),
         };
         ignored.clear();
-        match yaml::from_node::<ProwConfig>(&single, &mut ignored) {
+        match yaml::from_node::<T>(&single, &mut ignored) {
             Ok(_) => good.push((key.clone(), value.clone())),
             Err(e) => problems.push(Problem::error(
                 file,
@@ -158,7 +164,7 @@ fn read_prow_config(root: &Node, file: &Path, problems: &mut Vec<Problem>) -> Pr
         value: NodeValue::Map(good),
     };
     ignored.clear();
-    yaml::from_node::<ProwConfig>(&partial, &mut ignored).unwrap_or_default()
+    yaml::from_node::<T>(&partial, &mut ignored).unwrap_or_default()
 }
 
 /// Settings of config.yaml that prow-rs accepts but does not act on yet.
@@ -584,5 +590,5 @@ fn load_plugins(path: &Path, problems: &mut Vec<Problem>) -> Result<PluginConfig
             format!("{}: unknown field", unknown.path),
         ));
     }
-    Ok(deserialize_section(&parsed.root, "", path, problems, false).unwrap_or_default())
+    Ok(read_settings(&parsed.root, &[], path, problems))
 }

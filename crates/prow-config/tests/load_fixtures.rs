@@ -17,7 +17,7 @@ fn load_fixture(name: &str) -> Loaded {
     load(&LoadOptions {
         config_path: dir.join("config.yaml"),
         job_config_path: Some(dir.join("jobs")),
-        plugin_config_path: None,
+        plugin_config_path: Some(dir.join("plugins.yaml")),
     })
     .expect("fixture loads")
 }
@@ -35,6 +35,23 @@ fn valid_instance_loads_without_problems() {
             config.periodic_count()
         ),
         (3, 1, 2)
+    );
+}
+
+#[test]
+fn plugins_load_in_both_forms() {
+    let plugins = load_fixture("valid").plugins.expect("plugins.yaml given");
+    assert_eq!(
+        plugins.plugins_for("org", "repo"),
+        ["trigger", "lgtm", "hold"]
+    );
+    assert!(plugins.plugins_for("org", "legacy").is_empty());
+    let trigger = plugins.trigger_for("org", "repo");
+    assert!(trigger.only_org_members);
+    assert_eq!(trigger.trusted_apps, ["dependabot"]);
+    assert_eq!(
+        plugins.config_updater.maps["config/prow/config.yaml"].name,
+        "config"
     );
 }
 
@@ -295,6 +312,8 @@ const EXPECTED_ERRORS: &[(&str, u32, &str)] = &[
         1,
         "duplicated basename \"same.yaml\": also used by",
     ),
+    ("plugins.yaml", 4, "trigers: unknown field"),
+    ("plugins.yaml", 7, "size.s: "),
 ];
 
 #[test]
