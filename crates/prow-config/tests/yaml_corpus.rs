@@ -265,3 +265,49 @@ fn shape_check_reports_only_genuine_mistakes() {
         .collect();
     assert_eq!(found, expected);
 }
+
+#[test]
+fn shape_check_catches_typos_planted_in_a_real_config() {
+    let corpus = corpus_dir();
+    let cases = [
+        (
+            "kubernetes/test-infra/config/prow/config.yaml",
+            Shape::prow_config(),
+            "  sync_period: 2m",
+            "  sync_periodd: 2m",
+            "tide.sync_periodd",
+        ),
+        (
+            "kubernetes/test-infra/config/prow/config.yaml",
+            Shape::prow_config(),
+            "        path_strategy: \"legacy\"",
+            "        path_strategyy: \"legacy\"",
+            "plank.default_decoration_config_entries[0].config.gcs_configuration.path_strategyy",
+        ),
+        (
+            "kubernetes/test-infra/config/prow/plugins.yaml",
+            Shape::plugin_config(),
+            "  store_tree_hash: true",
+            "  store_tree_hashh: true",
+            "lgtm[1].store_tree_hashh",
+        ),
+    ];
+    for (file, shape, original, typo, path) in cases {
+        let text = read(&corpus.join(file));
+        let line = text
+            .lines()
+            .position(|l| l == original)
+            .unwrap_or_else(|| panic!("{file}: no line {original:?}"))
+            + 1;
+        let planted = text.replacen(original, typo, 1);
+        let root = parse(&planted)
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .root;
+        let found: Vec<(String, u32)> = shape
+            .unknown_fields(&root, JOB_KEYS)
+            .into_iter()
+            .map(|u| (u.path, u.mark.line))
+            .collect();
+        assert_eq!(found, vec![(path.to_string(), line as u32)], "{file}");
+    }
+}

@@ -48,6 +48,9 @@ enum Extra {
     Opaque,
     /// A struct whose fields follow in the list.
     Struct,
+    /// A shape written in the documented-YAML style, for a value the reference renders as
+    /// `null` (a nil slice or pointer) although its Go type is known.
+    Documented(&'static str),
 }
 
 /// Fields Prow accepts that `prow-config-documented.yaml` leaves out. Prow's generator drops
@@ -99,6 +102,14 @@ const UNDOCUMENTED_PLUGIN_CONFIG_FIELDS: &[(&str, &str, Extra)] = &[
     ),
     // Milestone.MaintainersID int `json:"maintainers_id,omitempty"`.
     ("repo_milestone.*", "maintainers_id", Extra::Scalar),
+    // Configuration.ExternalPlugins map[string][]ExternalPlugin, rendered as `"": null`;
+    // ExternalPlugin{Name `json:"name"`, Endpoint `json:"endpoint,omitempty"`,
+    // Events []string `json:"events,omitempty"`}.
+    (
+        "external_plugins",
+        "*",
+        Extra::Documented("- {name: ' ', endpoint: ' ', events: ['']}"),
+    ),
 ];
 
 impl Shape {
@@ -185,9 +196,20 @@ impl Shape {
                 fields: BTreeMap::new(),
                 other: None,
             },
+            Extra::Documented(text) => match parse(text) {
+                Ok(parsed) => Shape::from_documented(&parsed.root).kind,
+                Err(_) => Kind::Any,
+            },
         };
-        if let Kind::Struct { fields, .. } = &mut shape.kind {
-            fields.entry(name.to_string()).or_insert(Shape { kind });
+        match &mut shape.kind {
+            // `*`: the value shape of a map with arbitrary keys.
+            Kind::Struct {
+                other: Some(other), ..
+            } if name == "*" => **other = Shape { kind },
+            Kind::Struct { fields, .. } => {
+                fields.entry(name.to_string()).or_insert(Shape { kind });
+            }
+            _ => {}
         }
     }
 
@@ -416,6 +438,9 @@ skipped:
         ]));
         assert!(Shape::plugin_config().knows(&["size", "xxl"]));
         assert!(!Shape::plugin_config().knows(&["size", "xxxl"]));
+        let plugins = Shape::plugin_config();
+        assert!(plugins.knows(&["external_plugins", "org/repo", "[]", "events[]"]));
+        assert!(!plugins.knows(&["external_plugins", "org/repo", "[]", "event"]));
         // A list element path on a field that is not a list.
         assert!(!prow.knows(&["plank[]"]));
     }
