@@ -137,6 +137,19 @@ pub struct PullRequestEvent {
     pub changes: Option<serde_json::Value>,
 }
 
+impl PullRequestEvent {
+    /// For `edited`: the previous base branch when the edit changed it (trigger re-runs
+    /// presubmits then), `None` for title/body edits.
+    pub fn previous_base_ref(&self) -> Option<&str> {
+        self.changes
+            .as_ref()?
+            .get("base")?
+            .get("ref")?
+            .get("from")?
+            .as_str()
+    }
+}
+
 /// `issues` event.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IssuesEvent {
@@ -428,6 +441,36 @@ mod tests {
         };
         assert_eq!(event.action, PullRequestAction::Other);
         assert_eq!(event.pull_request.base.git_ref, "main");
+    }
+
+    #[test]
+    fn base_change_of_an_edited_pull_request() {
+        let body = |changes: &str| {
+            format!(
+                r#"{{"action": "edited", "number": 7, "changes": {changes},
+                "pull_request": {{"number": 7, "user": {{"login": "a"}},
+                    "head": {{"ref": "f", "sha": "h"}}, "base": {{"ref": "main", "sha": "b"}}}},
+                "repository": {{"name": "r", "owner": {{"login": "o"}}}},
+                "sender": {{"login": "a"}}}}"#
+            )
+        };
+        let cases = [
+            (
+                r#"{"base": {"ref": {"from": "release-1.0"}, "sha": {"from": "x"}}}"#,
+                Some("release-1.0"),
+            ),
+            (r#"{"title": {"from": "old title"}}"#, None),
+            ("null", None),
+        ];
+        for (changes, want) in cases {
+            let Event::PullRequest(event) =
+                Event::parse("pull_request", body(changes).as_bytes()).expect("parses")
+            else {
+                panic!("wrong variant");
+            };
+            assert_eq!(event.action, PullRequestAction::Edited);
+            assert_eq!(event.previous_base_ref(), want, "{changes}");
+        }
     }
 
     #[test]
