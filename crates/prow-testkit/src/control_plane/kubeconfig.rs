@@ -1,0 +1,45 @@
+//! The admin kubeconfig of a local control plane, and a client built from it.
+
+use std::path::Path;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use super::error::{Error, Result};
+
+/// Writes a kubeconfig (JSON, which is YAML) for the admin user, referencing the certificate
+/// files in `pki_dir` by absolute path.
+pub fn write(path: &Path, server_url: &str, pki_dir: &Path) -> Result<()> {
+    let file = |name: &str| pki_dir.join(name).display().to_string();
+    let config = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{
+            "name": "prow-testkit",
+            "cluster": { "server": server_url, "certificate-authority": file("ca.crt") }
+        }],
+        "users": [{
+            "name": "admin",
+            "user": {
+                "client-certificate": file("admin.crt"),
+                "client-key": file("admin.key")
+            }
+        }],
+        "contexts": [{
+            "name": "prow-testkit",
+            "context": { "cluster": "prow-testkit", "user": "admin", "namespace": "default" }
+        }],
+        "current-context": "prow-testkit"
+    });
+    let text =
+        serde_json::to_string_pretty(&config).map_err(|e| Error::Kubeconfig(e.to_string()))?;
+    std::fs::write(path, text).map_err(Error::io(path))
+}
+
+/// A client for the kubeconfig at `path`.
+pub async fn client(path: &Path) -> Result<kube::Client> {
+    let kubeconfig = Kubeconfig::read_from(path).map_err(|e| Error::Kubeconfig(e.to_string()))?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| Error::Kubeconfig(e.to_string()))?;
+    kube::Client::try_from(config).map_err(|e| Error::Kubeconfig(e.to_string()))
+}

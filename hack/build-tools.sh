@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the Go programs the prow-rs test harness runs -- etcd and kube-apiserver -- from the
+# versions pinned in hack/tools/go.mod, into a cache directory outside the checkout:
+#
+#   ${PROW_RS_CACHE:-$HOME/.cache/prow-rs}/tools/<key>/{etcd,kube-apiserver}
+#
+# where <key> hashes go.mod, go.sum and `go version`. A finished directory is reused as is,
+# so a second run only prints its path. The build goes to a temporary directory that is
+# renamed into place when complete, so an interrupted build never leaves a half cache; a
+# lock (flock) makes concurrent runs wait for one build instead of racing.
+#
+# stdout: the directory path, nothing else. Logs go to stderr.
+set -euo pipefail
+
+tools_src="$(cd "$(dirname "${BASH_SOURCE[0]}")/tools" && pwd)"
+cache_root="${PROW_RS_CACHE:-$HOME/.cache/prow-rs}/tools"
+
+log() { echo "build-tools: $*" >&2; }
+
+command -v go >/dev/null || { log "go is not installed (need Go to build kube-apiserver and etcd)"; exit 1; }
+go_version="$(go version)"
+key="$(cat "$tools_src/go.mod" "$tools_src/go.sum" <(echo "$go_version") | sha256sum | cut -c1-16)"
+final_dir="$cache_root/$key"
+
+complete() { [[ -x "$1/etcd" && -x "$1/kube-apiserver" ]]; }
+
+if complete "$final_dir"; then
+  echo "$final_dir"
+  exit 0
+fi
+
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock-$key"
+log "waiting for the build lock $cache_root/.lock-$key"
+flock 9
+
+# Another process may have finished the build while we waited for the lock.
+if complete "$final_dir"; then
+  echo "$final_dir"
+  exit 0
+fi
+
+tmp_dir="$(mktemp -d "$cache_root/.build-$key.XXXXXX")"
+trap 'rm -rf "$tmp_dir"' EXIT
+
+cd "$tools_src"
+for target in etcd:go.etcd.io/etcd/server/v3 kube-apiserver:k8s.io/kubernetes/cmd/kube-apiserver; do
+  name="${target%%:*}"
+  pkg="${target#*:}"
+  log "building $name ($pkg) with $go_version"
+  start=$SECONDS
+  CGO_ENABLED=0 go build -trimpath -o "$tmp_dir/$name" "$pkg"
+  log "built $name in $((SECONDS - start)) s"
+done
+
+# A stale partial directory (from a build without this script's rename) must not block us.
+rm -rf "$final_dir"
+mv -T "$tmp_dir" "$final_dir"
+trap - EXIT
+log "tools ready in $final_dir"
+echo "$final_dir"
