@@ -384,7 +384,15 @@ mod tests {
 
     #[test]
     fn brancher_intersects() {
-        let cases: &[(&[&str], &[&str], &[&str], &[&str], bool)] = &[
+        /// (branches, skip_branches) of both filters, and whether they intersect.
+        type Case<'a> = (
+            &'a [&'a str],
+            &'a [&'a str],
+            &'a [&'a str],
+            &'a [&'a str],
+            bool,
+        );
+        let cases: &[Case<'_>] = &[
             (&[], &[], &["master"], &[], true),
             (&["master"], &[], &["master"], &[], true),
             (&["master"], &[], &["release"], &[], false),
@@ -412,7 +420,8 @@ mod tests {
     #[test]
     fn change_matcher_should_run() {
         // (run_if_changed, skip_if_only_changed, changed files, (determined, should_run))
-        let cases: &[(&str, &str, &[&str], (bool, bool))] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [&'a str], (bool, bool));
+        let cases: &[Case<'_>] = &[
             ("", "", &["a.go"], (false, false)),
             ("^docs/", "", &["docs/a.md"], (true, true)),
             ("^docs/", "", &["src/a.go"], (true, false)),
