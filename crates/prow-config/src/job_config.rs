@@ -69,6 +69,20 @@ impl JobConfig {
         })
     }
 
+    /// Every presubmit with its `org/repo`.
+    pub fn all_presubmits(&self) -> impl Iterator<Item = (&str, &Presubmit)> {
+        self.presubmits
+            .iter()
+            .flat_map(|(repo, jobs)| jobs.iter().map(move |job| (repo.as_str(), job)))
+    }
+
+    /// Every postsubmit with its `org/repo`.
+    pub fn all_postsubmits(&self) -> impl Iterator<Item = (&str, &Postsubmit)> {
+        self.postsubmits
+            .iter()
+            .flat_map(|(repo, jobs)| jobs.iter().map(move |job| (repo.as_str(), job)))
+    }
+
     pub(crate) fn rebuild_index(&mut self) {
         self.periodic_index = self
             .periodics
