@@ -70,6 +70,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     let mut prow: ProwConfig = read_settings(root, JOB_KEYS, &config_file, &mut problems);
     prow.apply_defaults();
     crate::validate::validate_components(root, &prow, &config_file, &mut problems);
+    check_decoration_defaults(root, &config_file, &mut problems);
     warn_unimplemented(root, &prow, &config_file, &mut problems);
 
     let mut files = vec![FileJobs::read_sections(root, &config_file, false)];
@@ -405,8 +406,26 @@ fn read_job_list<T: DeserializeOwned + Job>(
     out
 }
 
-/// Fields kept as JSON values in the job types are checked against Prow's documented shapes.
+/// Fields kept as JSON values in the job types are checked against Prow's documented shapes
+/// (unknown fields) and against the ProwJob types (value types, e.g. a duration that does not
+/// parse), so mistakes show at their line instead of when a ProwJob is created.
 fn check_untyped_fields(item: &Node, job_path: &str, file: &Path, problems: &mut Vec<Problem>) {
+    if let Some(node) = item.get("decoration_config") {
+        check_type::<prow_api::DecorationConfig>(
+            node,
+            &format!("{job_path}.decoration_config"),
+            file,
+            problems,
+        );
+    }
+    if let Some(node) = item.get("prowjob_defaults") {
+        check_type::<prow_api::ProwJobDefault>(
+            node,
+            &format!("{job_path}.prowjob_defaults"),
+            file,
+            problems,
+        );
+    }
     let checks: [(&str, &[&str]); 2] = [
         (
             "decoration_config",
@@ -426,6 +445,54 @@ fn check_untyped_fields(item: &Node, job_path: &str, file: &Path, problems: &mut
                 u.mark,
                 format!("{job_path}.{field}{sep}{}: unknown field", u.path),
             ));
+        }
+    }
+}
+
+/// Reports a type error of `node` read as `T` (unknown fields are left to the shape check).
+fn check_type<T: DeserializeOwned>(
+    node: &Node,
+    path: &str,
+    file: &Path,
+    problems: &mut Vec<Problem>,
+) {
+    if node.is_null() {
+        return;
+    }
+    let mut ignored = Vec::new();
+    if let Err(e) = yaml::from_node_at::<T>(node, path, &mut ignored) {
+        problems.push(Problem::error(
+            file,
+            e.mark.unwrap_or(node.mark),
+            yaml_message(&e),
+        ));
+    }
+}
+
+/// Decoration defaults in config.yaml are checked like a job's `decoration_config`.
+fn check_decoration_defaults(root: &Node, file: &Path, problems: &mut Vec<Problem>) {
+    let Some(plank) = root.get("plank") else {
+        return;
+    };
+    if let Some(entries) = plank
+        .get("default_decoration_config_entries")
+        .and_then(Node::as_seq)
+    {
+        for (i, entry) in entries.iter().enumerate() {
+            if let Some(config) = entry.get("config") {
+                let path = format!("plank.default_decoration_config_entries[{i}].config");
+                check_type::<prow_api::DecorationConfig>(config, &path, file, problems);
+            }
+        }
+    }
+    if let Some(NodeValue::Map(entries)) = plank.get("default_decoration_configs").map(|n| &n.value)
+    {
+        for (key, config) in entries {
+            let path = format!(
+                "plank.default_decoration_configs.{}",
+                key.key_text().unwrap_or_default()
+            );
+            check_type::<prow_api::DecorationConfig>(config, &path, file, problems);
         }
     }
 }

@@ -312,6 +312,11 @@ const EXPECTED_ERRORS: &[(&str, u32, &str)] = &[
         1,
         "duplicated basename \"same.yaml\": also used by",
     ),
+    (
+        "a/periodics.yaml",
+        16,
+        "periodics[2].decoration_config.timeout: ",
+    ),
     ("plugins.yaml", 4, "trigers: unknown field"),
     ("plugins.yaml", 7, "size.s: "),
 ];
