@@ -337,6 +337,16 @@ impl ControlPlane {
         ]
     }
 
+    /// Stops gracefully: the node agent (killing its Pods' processes), then kube-apiserver
+    /// and etcd (SIGTERM, SIGKILL after 5 s), then removes the temporary directory.
+    pub async fn stop(mut self) {
+        if let Some(agent) = self.node_agent.take() {
+            agent.shutdown().await;
+        }
+        self.apiserver.stop(Duration::from_secs(5)).await;
+        self.etcd.stop(Duration::from_secs(5)).await;
+    }
+
     /// The directory holding the certificates, etcd data and logs (`logs/*.log`).
     pub fn work_dir(&self) -> &Path {
         self.dir.path()
