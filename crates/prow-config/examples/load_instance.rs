@@ -21,6 +21,14 @@ fn main() {
             let elapsed = start.elapsed();
             if std::env::var_os("LOAD_INSTANCE_SIZES").is_some() {
                 print_sizes(&loaded.config);
+                if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+                    for line in status
+                        .lines()
+                        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+                    {
+                        println!("{line}");
+                    }
+                }
             }
             for problem in &loaded.problems {
                 println!("{:?} {problem}", problem.severity);
