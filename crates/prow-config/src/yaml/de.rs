@@ -21,18 +21,17 @@ use super::{Mark, UnknownField, YamlError};
 /// Deserializes `T` from `node`. Fields that `T` ignores are pushed to `unknown` (path and key
 /// mark) and deserialization continues.
 ///
-/// Typing follows `encoding/json` with one deliberate difference: a string field given a plain
-/// number or boolean (`name: 123`, `value: yes`) is an error asking to quote it, where
-/// sigs.k8s.io/yaml would silently turn it into a string (`yes` becoming `"true"`). No Pod spec in
-/// the corpus relies on that conversion. Struct fields match case-insensitively when no field has
-/// the exact name, as in `encoding/json`.
+/// Typing follows sigs.k8s.io/yaml + `encoding/json`, as Prow reads its files: a string field
+/// given a plain number or boolean takes its JSON spelling (`value: 15000` → `"15000"`,
+/// `value: yes` → `"true"`), other mismatches are errors. Struct fields match
+/// case-insensitively when no field has the exact name, as in `encoding/json`.
 ///
 /// Keys that a `#[serde(flatten)]` field leaves untaken are dropped by serde itself without a
 /// call to the deserializer, so they cannot be reported (serde_ignored has the same blind spot):
 /// write embedded Go structs out instead of flattening them where typos matter.
 ///
 /// # Errors
-/// A type mismatch (`expected a string, found integer `123``), a missing required field, an
+/// A type mismatch (`expected a boolean, found string `yes``), a missing required field, an
 /// unknown enum variant...: the first one, with the path and mark of the offending node.
 pub fn from_node<'de, T: de::Deserialize<'de>>(
     node: &'de Node,
@@ -135,12 +134,8 @@ impl<'de, 'a> NodeDeserializer<'de, 'a> {
             NodeValue::Seq(_) => "a sequence".to_string(),
             NodeValue::Map(_) => "a mapping".to_string(),
         };
-        let hint = match (&self.node.value, expected) {
-            (NodeValue::Scalar(_), "a string") => "; quote it",
-            _ => "",
-        };
         YamlError::at(
-            format!("expected {expected}, found {found}{hint}"),
+            format!("expected {expected}, found {found}"),
             self.path.to_string(),
             self.node.mark,
         )
@@ -275,7 +270,14 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de, '_> {
                 Resolved::Str(Cow::Owned(text)) => visitor.visit_string(text),
                 // encoding/json leaves a string field untouched for `null`.
                 Resolved::Null => visitor.visit_borrowed_str(""),
-                _ => Err(self.mismatch("a string")),
+                // sigs.k8s.io/yaml turns a plain number or boolean into a string when the
+                // target is a string (`value: 15000` → "15000", `yes` → "true").
+                Resolved::Bool(_) | Resolved::Int(_) | Resolved::Uint(_) | Resolved::Float(_) => {
+                    match json_key(s) {
+                        Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
+                        Cow::Owned(text) => visitor.visit_string(text),
+                    }
+                }
             },
             _ => Err(self.mismatch("a string")),
         };
