@@ -40,7 +40,11 @@ if complete "$final_dir"; then
   exit 0
 fi
 
+# Leftovers of a build that was killed (SIGKILL skips the trap below); we hold the lock, so
+# no other build is using them.
+rm -rf "$cache_root/.build-$key".*
 tmp_dir="$(mktemp -d "$cache_root/.build-$key.XXXXXX")"
+chmod 755 "$tmp_dir"
 trap 'rm -rf "$tmp_dir"' EXIT
 
 cd "$tools_src"

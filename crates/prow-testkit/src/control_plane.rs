@@ -43,7 +43,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A running etcd + kube-apiserver pair. Dropping it stops both and removes its files.
 pub struct ControlPlane {
-    client: kube::Client,
+    config: kube::Config,
     server_url: String,
     kubeconfig_path: PathBuf,
     ca: CertificateAuthority,
@@ -60,7 +60,7 @@ pub struct ControlPlane {
 /// controller-manager the namespace then stays `Terminating`, which is harmless.
 pub struct TestNamespace {
     name: String,
-    client: kube::Client,
+    config: kube::Config,
     runtime: tokio::runtime::Handle,
 }
 
@@ -91,9 +91,15 @@ impl TestNamespace {
 
 impl Drop for TestNamespace {
     fn drop(&mut self) {
-        let api: Api<Namespace> = Api::all(self.client.clone());
+        let config = self.config.clone();
         let name = self.name.clone();
+        // A client made inside the task: the test's runtime (and anything bound to it) may
+        // be gone by the time this runs.
         self.runtime.spawn(async move {
+            let Ok(client) = kube::Client::try_from(config) else {
+                return;
+            };
+            let api: Api<Namespace> = Api::all(client);
             if let Err(e) = api.delete(&name, &DeleteParams::default()).await {
                 tracing::debug!(namespace = %name, error = %e, "deleting test namespace");
             }
@@ -192,7 +198,8 @@ impl ControlPlane {
         let server_url = format!("https://127.0.0.1:{secure_port}");
         let kubeconfig_path = root.join("kubeconfig");
         kubeconfig::write(&kubeconfig_path, &server_url, &root.join("pki"))?;
-        let client = kubeconfig::client(&kubeconfig_path).await?;
+        let config = kubeconfig::config(&kubeconfig_path).await?;
+        let client = kubeconfig::client(&config)?;
         wait_apiserver_ready(
             &client,
             &mut apiserver,
@@ -204,7 +211,7 @@ impl ControlPlane {
         let startup = started.elapsed();
         tracing::info!(?startup, %server_url, "control plane ready");
         Ok(Self {
-            client,
+            config,
             server_url,
             kubeconfig_path,
             ca: pki.ca,
@@ -231,7 +238,7 @@ impl ControlPlane {
     pub async fn start_node_agent(&self, node_name: &str, work_dir: &Path) -> Result<NodeAgent> {
         let serving = self.node_serving_cert()?;
         NodeAgent::start(
-            self.client.clone(),
+            kubeconfig::client(&self.config)?,
             NodeAgentOptions::new(node_name, work_dir, serving),
         )
         .await
@@ -284,7 +291,7 @@ impl ControlPlane {
     /// Creates a namespace named `<hint>-<random suffix>` (hint sanitised to a DNS label).
     pub async fn test_namespace(&self, name_hint: &str) -> TestNamespace {
         let name = namespace_name(name_hint, rand::random::<u32>());
-        let api: Api<Namespace> = Api::all(self.client.clone());
+        let api: Api<Namespace> = Api::all(self.client());
         let namespace: Namespace = serde_json::from_value(serde_json::json!({
             "metadata": { "name": name, "labels": { "prow-testkit.dev/test-namespace": "true" } }
         }))
@@ -294,14 +301,26 @@ impl ControlPlane {
         }
         TestNamespace {
             name,
-            client: self.client.clone(),
+            config: self.config.clone(),
             runtime: self.runtime.clone(),
         }
     }
 
-    /// An admin (`system:masters`) client.
+    /// A new admin (`system:masters`) client with its own connection pool.
+    ///
+    /// Call it from the runtime that uses it (each `#[tokio::test]` has its own runtime,
+    /// and a connection opened on one runtime dies with it), and inside a Tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime, or if the kubeconfig this control plane wrote is unusable.
     pub fn client(&self) -> kube::Client {
-        self.client.clone()
+        kubeconfig::client(&self.config)
+            .unwrap_or_else(|e| panic!("client for the local control plane: {e}"))
+    }
+
+    /// The admin client configuration (build a `kube::Client` from it on your runtime).
+    pub fn config(&self) -> &kube::Config {
+        &self.config
     }
 
     /// The admin kubeconfig (it references certificate files next to it).

@@ -238,3 +238,89 @@ async fn active_deadline_seconds_fails_the_pod() {
         Some("DeadlineExceeded")
     );
 }
+
+#[tokio::test]
+async fn secrets_and_config_maps_reach_env_and_volumes() {
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+    let cluster = ControlPlane::shared().await;
+    let ns = cluster.test_namespace("pod-secret-env").await;
+    let client = cluster.client();
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "creds" },
+        "stringData": { "token": "s3cret" },
+    }))
+    .expect("secret");
+    Api::<Secret>::namespaced(client.clone(), ns.name())
+        .create(&PostParams::default(), &secret)
+        .await
+        .expect("create secret");
+    let config_map: ConfigMap = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "settings" },
+        "data": { "greeting": "hi", "file.txt": "from a volume" },
+    }))
+    .expect("configmap");
+    Api::<ConfigMap>::namespaced(client.clone(), ns.name())
+        .create(&PostParams::default(), &config_map)
+        .await
+        .expect("create configmap");
+    let api: Api<Pod> = Api::namespaced(client, ns.name());
+    let mut main = sh(
+        "main",
+        "echo \"$TOKEN $GREETING $(MESSAGE)\"; cat /etc/settings/file.txt",
+    );
+    main["env"] = serde_json::json!([
+        { "name": "TOKEN", "valueFrom": { "secretKeyRef": { "name": "creds", "key": "token" } } },
+        { "name": "GREETING", "valueFrom": { "configMapKeyRef": { "name": "settings", "key": "greeting" } } },
+        { "name": "MESSAGE", "value": "$(GREETING) there" },
+    ]);
+    main["volumeMounts"] =
+        serde_json::json!([{ "name": "settings", "mountPath": "/etc/settings" }]);
+    let spec = serde_json::json!({
+        "restartPolicy": "Never",
+        "containers": [main],
+        "volumes": [{ "name": "settings", "configMap": { "name": "settings" } }],
+    });
+    api.create(&PostParams::default(), &pod("configured", spec))
+        .await
+        .expect("create");
+
+    let done = wait_for(&api, "configured", "finished", finished).await;
+
+    assert_eq!(phase(&done), "Succeeded", "{:?}", done.status);
+    let logs = api
+        .logs("configured", &LogParams::default())
+        .await
+        .expect("logs");
+    // The file has no trailing newline, and neither has the log.
+    assert_eq!(logs, "s3cret hi hi there\nfrom a volume");
+}
+
+#[tokio::test]
+async fn log_parameters_tail_lines_and_timestamps_are_honoured() {
+    let cluster = ControlPlane::shared().await;
+    let ns = cluster.test_namespace("pod-log-params").await;
+    let api: Api<Pod> = Api::namespaced(cluster.client(), ns.name());
+    let spec = serde_json::json!({ "restartPolicy": "Never", "containers": [sh("main", "echo a; echo b; echo c")] });
+    api.create(&PostParams::default(), &pod("lines", spec))
+        .await
+        .expect("create");
+    wait_for(&api, "lines", "finished", finished).await;
+
+    let tail = LogParams {
+        tail_lines: Some(2),
+        ..LogParams::default()
+    };
+    assert_eq!(api.logs("lines", &tail).await.expect("tail"), "b\nc\n");
+    let stamped = LogParams {
+        timestamps: true,
+        ..LogParams::default()
+    };
+    let logs = api.logs("lines", &stamped).await.expect("timestamps");
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(lines.len(), 3, "{logs}");
+    for (line, want) in lines.iter().zip(["a", "b", "c"]) {
+        let (timestamp, text) = line.split_once(' ').expect("timestamp prefix");
+        assert_eq!(text, want);
+        assert!(timestamp.parse::<jiff::Timestamp>().is_ok(), "{timestamp}");
+    }
+}

@@ -35,11 +35,15 @@ pub fn write(path: &Path, server_url: &str, pki_dir: &Path) -> Result<()> {
     std::fs::write(path, text).map_err(Error::io(path))
 }
 
-/// A client for the kubeconfig at `path`.
-pub async fn client(path: &Path) -> Result<kube::Client> {
+/// The client configuration for the kubeconfig at `path`.
+pub async fn config(path: &Path) -> Result<kube::Config> {
     let kubeconfig = Kubeconfig::read_from(path).map_err(|e| Error::Kubeconfig(e.to_string()))?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+    kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
-        .map_err(|e| Error::Kubeconfig(e.to_string()))?;
-    kube::Client::try_from(config).map_err(|e| Error::Kubeconfig(e.to_string()))
+        .map_err(|e| Error::Kubeconfig(e.to_string()))
+}
+
+/// A new client (with its own connection pool, bound to the current Tokio runtime).
+pub fn client(config: &kube::Config) -> Result<kube::Client> {
+    kube::Client::try_from(config.clone()).map_err(|e| Error::Kubeconfig(e.to_string()))
 }
