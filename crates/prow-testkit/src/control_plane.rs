@@ -197,7 +197,7 @@ impl ControlPlane {
 
         let server_url = format!("https://127.0.0.1:{secure_port}");
         let kubeconfig_path = root.join("kubeconfig");
-        kubeconfig::write(&kubeconfig_path, &server_url, &root.join("pki"))?;
+        kubeconfig::write(&kubeconfig_path, &server_url, &root.join("pki"), "admin")?;
         let config = kubeconfig::config(&kubeconfig_path).await?;
         let client = kubeconfig::client(&config)?;
         wait_apiserver_ready(
@@ -316,6 +316,21 @@ impl ControlPlane {
     pub fn client(&self) -> kube::Client {
         kubeconfig::client(&self.config)
             .unwrap_or_else(|e| panic!("client for the local control plane: {e}"))
+    }
+
+    /// A client configuration for another user (certificate CN `user`, O `group`), signed
+    /// by this control plane's CA: with RBAC on, it may do only what Roles grant it.
+    pub async fn user_config(&self, user: &str, group: Option<&str>) -> Result<kube::Config> {
+        let pki = self.dir.path().join("pki");
+        let file = format!("user-{}", namespace_name(user, rand::random::<u32>()));
+        let leaf = self.ca.sign(user, group, Usage::Client)?;
+        for (ext, content) in [("crt", &leaf.cert_pem), ("key", &leaf.key_pem)] {
+            let path = pki.join(format!("{file}.{ext}"));
+            std::fs::write(&path, content).map_err(Error::io(path))?;
+        }
+        let path = pki.join(format!("{file}.kubeconfig"));
+        kubeconfig::write(&path, &self.server_url, &pki, &file)?;
+        kubeconfig::config(&path).await
     }
 
     /// The admin client configuration (build a `kube::Client` from it on your runtime).

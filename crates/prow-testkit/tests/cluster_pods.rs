@@ -61,7 +61,10 @@ async fn a_failing_pod_reports_its_exit_code_and_logs() {
     let cluster = ControlPlane::shared().await;
     let ns = cluster.test_namespace("pod-exit-code").await;
     let api: Api<Pod> = Api::namespaced(cluster.client(), ns.name());
-    let spec = serde_json::json!({ "restartPolicy": "Never", "containers": [sh("main", "echo hello; exit 3")] });
+    let mut main = sh("main", "echo hello; exit 3");
+    // Requests make the pod Burstable: the status the agent writes must keep that.
+    main["resources"] = serde_json::json!({ "requests": { "cpu": "100m", "memory": "64Mi" } });
+    let spec = serde_json::json!({ "restartPolicy": "Never", "containers": [main] });
     api.create(&PostParams::default(), &pod("exit3", spec))
         .await
         .expect("create");
@@ -73,6 +76,7 @@ async fn a_failing_pod_reports_its_exit_code_and_logs() {
     let status = done.status.clone().unwrap_or_default();
     assert_eq!(status.pod_ip.as_deref(), Some("127.0.0.1"));
     assert!(status.start_time.is_some());
+    assert_eq!(status.qos_class.as_deref(), Some("Burstable"));
     let reason = status.container_statuses.unwrap_or_default()[0]
         .state
         .clone()

@@ -60,3 +60,57 @@ async fn objects_violating_the_crd_schema_are_rejected_with_422() {
         }
     }
 }
+
+#[tokio::test]
+async fn rbac_is_enforced_for_users_other_than_the_admin() {
+    use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+    let cluster = ControlPlane::shared().await;
+    let ns = cluster.test_namespace("prowjob-rbac").await;
+    let config = cluster
+        .user_config("prow-reader", None)
+        .await
+        .expect("user config");
+    let reader: Api<ProwJob> =
+        Api::namespaced(kube::Client::try_from(config).expect("client"), ns.name());
+
+    match reader.list(&Default::default()).await {
+        Err(kube::Error::Api(status)) => assert_eq!(status.code, 403, "{status:?}"),
+        other => panic!("expected 403 before any Role, got {other:?}"),
+    }
+
+    let admin = cluster.client();
+    let role: Role = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "prowjob-reader" },
+        "rules": [{ "apiGroups": ["prow.k8s.io"], "resources": ["prowjobs"], "verbs": ["get", "list"] }],
+    }))
+    .expect("role");
+    Api::<Role>::namespaced(admin.clone(), ns.name())
+        .create(&PostParams::default(), &role)
+        .await
+        .expect("create role");
+    let binding: RoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "prowjob-reader" },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "prowjob-reader" },
+        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "prow-reader" }],
+    }))
+    .expect("binding");
+    Api::<RoleBinding>::namespaced(admin, ns.name())
+        .create(&PostParams::default(), &binding)
+        .await
+        .expect("create binding");
+
+    let mut allowed = false;
+    for _ in 0..50 {
+        if reader.list(&Default::default()).await.is_ok() {
+            allowed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(allowed, "the bound Role lets the user list ProwJobs");
+    let job = ProwJob::new("denied", ProwJobSpec::new(ProwJobType::Periodic, "j"));
+    match reader.create(&PostParams::default(), &job).await {
+        Err(kube::Error::Api(status)) => assert_eq!(status.code, 403, "{status:?}"),
+        other => panic!("expected 403 for create, got {other:?}"),
+    }
+}

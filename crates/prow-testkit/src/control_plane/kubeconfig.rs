@@ -6,9 +6,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::error::{Error, Result};
 
-/// Writes a kubeconfig (JSON, which is YAML) for the admin user, referencing the certificate
-/// files in `pki_dir` by absolute path.
-pub fn write(path: &Path, server_url: &str, pki_dir: &Path) -> Result<()> {
+/// Writes a kubeconfig (JSON, which is YAML) for the user whose certificate is
+/// `pki_dir/<user_file>.crt` (key `.key`), referencing the files by absolute path.
+pub fn write(path: &Path, server_url: &str, pki_dir: &Path, user_file: &str) -> Result<()> {
     let file = |name: &str| pki_dir.join(name).display().to_string();
     let config = serde_json::json!({
         "apiVersion": "v1",
@@ -20,8 +20,8 @@ pub fn write(path: &Path, server_url: &str, pki_dir: &Path) -> Result<()> {
         "users": [{
             "name": "admin",
             "user": {
-                "client-certificate": file("admin.crt"),
-                "client-key": file("admin.key")
+                "client-certificate": file(&format!("{user_file}.crt")),
+                "client-key": file(&format!("{user_file}.key"))
             }
         }],
         "contexts": [{

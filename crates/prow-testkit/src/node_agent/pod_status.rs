@@ -216,7 +216,6 @@ impl PodRun {
                 ip: LOOPBACK_IP.to_owned(),
             }]),
             start_time: Some(Time(self.start_time)),
-            qos_class: Some("BestEffort".to_owned()),
             reason,
             message,
             init_container_statuses: (!self.init_containers.is_empty())
