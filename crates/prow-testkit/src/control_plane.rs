@@ -133,79 +133,10 @@ impl ControlPlane {
         let janitor = spawn_janitor(&root)?;
 
         let pki = write_pki(&root.join("pki"))?;
-        let etcd_client_port = free_port()?;
-        let etcd_peer_port = free_port()?;
-        let etcd_url = format!("http://127.0.0.1:{etcd_client_port}");
-        let etcd_peer_url = format!("http://127.0.0.1:{etcd_peer_port}");
-        let mut etcd = Supervised::spawn(&SpawnSpec {
-            program: tools.join("etcd").into(),
-            args: [
-                "--name=default".to_owned(),
-                format!("--data-dir={}", root.join("etcd").display()),
-                format!("--listen-client-urls={etcd_url}"),
-                format!("--advertise-client-urls={etcd_url}"),
-                format!("--listen-peer-urls={etcd_peer_url}"),
-                format!("--initial-advertise-peer-urls={etcd_peer_url}"),
-                format!("--initial-cluster=default={etcd_peer_url}"),
-                "--unsafe-no-fsync=true".to_owned(),
-                "--quota-backend-bytes=536870912".to_owned(),
-                "--log-level=warn".to_owned(),
-            ]
-            .map(Into::into)
-            .into(),
-            log_file: Some(root.join("logs/etcd.log")),
-            grace_seconds: 2,
-            ..SpawnSpec::default()
-        })?;
-        wait_etcd_healthy(&mut etcd, &etcd_url, &root.join("logs/etcd.log")).await?;
-
-        let secure_port = free_port()?;
-        let p = |name: &str| root.join("pki").join(name).display().to_string();
-        let mut apiserver = Supervised::spawn(&SpawnSpec {
-            program: tools.join("kube-apiserver").into(),
-            args: [
-                format!("--etcd-servers={etcd_url}"),
-                format!("--secure-port={secure_port}"),
-                "--bind-address=127.0.0.1".to_owned(),
-                "--advertise-address=127.0.0.1".to_owned(),
-                format!("--cert-dir={}", root.join("apiserver").display()),
-                format!("--tls-cert-file={}", p("apiserver.crt")),
-                format!("--tls-private-key-file={}", p("apiserver.key")),
-                format!("--client-ca-file={}", p("ca.crt")),
-                "--authorization-mode=RBAC".to_owned(),
-                "--service-account-issuer=https://kubernetes.default.svc".to_owned(),
-                format!("--service-account-key-file={}", p("sa.pub")),
-                format!("--service-account-signing-key-file={}", p("sa.key")),
-                "--service-cluster-ip-range=10.0.0.0/24".to_owned(),
-                "--disable-admission-plugins=ServiceAccount".to_owned(),
-                "--allow-privileged=true".to_owned(),
-                format!("--kubelet-certificate-authority={}", p("ca.crt")),
-                format!("--kubelet-client-certificate={}", p("kubelet-client.crt")),
-                format!("--kubelet-client-key={}", p("kubelet-client.key")),
-                "--kubelet-preferred-address-types=InternalIP".to_owned(),
-                "--endpoint-reconciler-type=none".to_owned(),
-                "--enable-priority-and-fairness=false".to_owned(),
-                "--profiling=false".to_owned(),
-                "--v=1".to_owned(),
-            ]
-            .map(Into::into)
-            .into(),
-            log_file: Some(root.join("logs/kube-apiserver.log")),
-            grace_seconds: 2,
-            ..SpawnSpec::default()
-        })?;
-
-        let server_url = format!("https://127.0.0.1:{secure_port}");
+        let (etcd, etcd_url) = start_etcd(tools, &root).await?;
+        let (apiserver, server_url, config, client) =
+            start_apiserver(tools, &root, &etcd_url).await?;
         let kubeconfig_path = root.join("kubeconfig");
-        kubeconfig::write(&kubeconfig_path, &server_url, &root.join("pki"), "admin")?;
-        let config = kubeconfig::config(&kubeconfig_path).await?;
-        let client = kubeconfig::client(&config)?;
-        wait_apiserver_ready(
-            &client,
-            &mut apiserver,
-            &root.join("logs/kube-apiserver.log"),
-        )
-        .await?;
         crds::install_crds(&client, crds_dir).await?;
 
         let startup = started.elapsed();
@@ -387,12 +318,127 @@ impl ControlPlane {
     }
 }
 
-/// Writes the CA, the certificates and keys the API server, the admin and the node agent
-/// use, and the service-account key pair.
+/// How often a start is retried when a port picked as free was taken in the meantime.
+const PORT_ATTEMPTS: usize = 3;
+
+fn port_was_taken(error: &Error) -> bool {
+    matches!(error, Error::NotReady { log_tail, .. } if log_tail.contains("address already in use"))
+}
+
+/// Starts etcd on free loopback ports and waits until it is healthy; returns its client URL.
+async fn start_etcd(tools: &Path, root: &Path) -> Result<(Supervised, String)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if attempt > 1 {
+            // A failed attempt may have initialised the data dir with its own peer URL.
+            let data = root.join("etcd");
+            std::fs::remove_dir_all(&data).map_err(Error::io(&data))?;
+            std::fs::create_dir_all(&data).map_err(Error::io(&data))?;
+        }
+        let etcd_client_port = free_port()?;
+        let etcd_peer_port = free_port()?;
+        let etcd_url = format!("http://127.0.0.1:{etcd_client_port}");
+        let etcd_peer_url = format!("http://127.0.0.1:{etcd_peer_port}");
+        let mut etcd = Supervised::spawn(&SpawnSpec {
+            program: tools.join("etcd").into(),
+            args: [
+                "--name=default".to_owned(),
+                format!("--data-dir={}", root.join("etcd").display()),
+                format!("--listen-client-urls={etcd_url}"),
+                format!("--advertise-client-urls={etcd_url}"),
+                format!("--listen-peer-urls={etcd_peer_url}"),
+                format!("--initial-advertise-peer-urls={etcd_peer_url}"),
+                format!("--initial-cluster=default={etcd_peer_url}"),
+                "--unsafe-no-fsync=true".to_owned(),
+                "--quota-backend-bytes=536870912".to_owned(),
+                "--log-level=warn".to_owned(),
+            ]
+            .map(Into::into)
+            .into(),
+            log_file: Some(root.join("logs/etcd.log")),
+            grace_seconds: 2,
+            ..SpawnSpec::default()
+        })?;
+        match wait_etcd_healthy(&mut etcd, &etcd_url, &root.join("logs/etcd.log")).await {
+            Ok(()) => return Ok((etcd, etcd_url)),
+            Err(e) if attempt < PORT_ATTEMPTS && port_was_taken(&e) => {
+                tracing::info!(error = %e, "retrying etcd on other ports");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Starts kube-apiserver on a free loopback port, writes the admin kubeconfig and waits until
+/// `/readyz` answers; returns the process, its URL, the admin config and a client.
+async fn start_apiserver(
+    tools: &Path,
+    root: &Path,
+    etcd_url: &str,
+) -> Result<(Supervised, String, kube::Config, kube::Client)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let secure_port = free_port()?;
+        let p = |name: &str| root.join("pki").join(name).display().to_string();
+        let mut apiserver = Supervised::spawn(&SpawnSpec {
+            program: tools.join("kube-apiserver").into(),
+            args: [
+                format!("--etcd-servers={etcd_url}"),
+                format!("--secure-port={secure_port}"),
+                "--bind-address=127.0.0.1".to_owned(),
+                "--advertise-address=127.0.0.1".to_owned(),
+                format!("--cert-dir={}", root.join("apiserver").display()),
+                format!("--tls-cert-file={}", p("apiserver.crt")),
+                format!("--tls-private-key-file={}", p("apiserver.key")),
+                format!("--client-ca-file={}", p("ca.crt")),
+                "--authorization-mode=RBAC".to_owned(),
+                "--service-account-issuer=https://kubernetes.default.svc".to_owned(),
+                format!("--service-account-key-file={}", p("sa.pub")),
+                format!("--service-account-signing-key-file={}", p("sa.key")),
+                "--service-cluster-ip-range=10.0.0.0/24".to_owned(),
+                "--disable-admission-plugins=ServiceAccount".to_owned(),
+                "--allow-privileged=true".to_owned(),
+                format!("--kubelet-certificate-authority={}", p("ca.crt")),
+                format!("--kubelet-client-certificate={}", p("kubelet-client.crt")),
+                format!("--kubelet-client-key={}", p("kubelet-client.key")),
+                "--kubelet-preferred-address-types=InternalIP".to_owned(),
+                "--endpoint-reconciler-type=none".to_owned(),
+                "--enable-priority-and-fairness=false".to_owned(),
+                "--profiling=false".to_owned(),
+                "--v=1".to_owned(),
+            ]
+            .map(Into::into)
+            .into(),
+            log_file: Some(root.join("logs/kube-apiserver.log")),
+            grace_seconds: 2,
+            ..SpawnSpec::default()
+        })?;
+
+        let server_url = format!("https://127.0.0.1:{secure_port}");
+        let kubeconfig_path = root.join("kubeconfig");
+        kubeconfig::write(&kubeconfig_path, &server_url, &root.join("pki"), "admin")?;
+        let config = kubeconfig::config(&kubeconfig_path).await?;
+        let client = kubeconfig::client(&config)?;
+        let log = root.join("logs/kube-apiserver.log");
+        match wait_apiserver_ready(&client, &mut apiserver, &log).await {
+            Ok(()) => return Ok((apiserver, server_url, config, client)),
+            Err(e) if attempt < PORT_ATTEMPTS && port_was_taken(&e) => {
+                tracing::info!(error = %e, "retrying kube-apiserver on another port");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The generated PKI that the control plane keeps (the CA signs more certificates later).
 struct WrittenPki {
     ca: CertificateAuthority,
 }
 
+/// Writes the CA, the certificates and keys the API server, the admin and the node agent
+/// use, and the service-account key pair.
 fn write_pki(dir: &Path) -> Result<WrittenPki> {
     let ca = CertificateAuthority::generate("prow-testkit-ca")?;
     let write = |name: &str, content: &str| {
