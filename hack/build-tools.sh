@@ -53,7 +53,8 @@ for target in etcd:go.etcd.io/etcd/server/v3 kube-apiserver:k8s.io/kubernetes/cm
   pkg="${target#*:}"
   log "building $name ($pkg) with $go_version"
   start=$SECONDS
-  CGO_ENABLED=0 go build -trimpath -o "$tmp_dir/$name" "$pkg"
+  # 9>&-: the compiler must not hold the lock if this script is killed mid-build.
+  CGO_ENABLED=0 go build -trimpath -o "$tmp_dir/$name" "$pkg" 9>&-
   log "built $name in $((SECONDS - start)) s"
 done
 
