@@ -7,7 +7,10 @@
 //!
 //! - init containers one after another, then all containers at once, each as a process:
 //!   `command` + `args` (only `args` when there is no `command`, since images are never
-//!   pulled and their entrypoint is unknown; neither is a `CreateContainerConfigError`);
+//!   pulled and their entrypoint is unknown; with neither, or an env reference that cannot
+//!   be resolved, the container terminates with reason `CreateContainerConfigError`, exit
+//!   code 128, instead of waiting forever as on a kubelet). A program that is not found
+//!   exits 127 (the shell's code) with reason `Error`;
 //! - environment: `PATH` of the agent, `HOME` in a per-pod directory, `HOSTNAME`, then
 //!   `envFrom` and `env` (values with `$(VAR)` expansion, downward-API `fieldRef`,
 //!   `secretKeyRef`, `configMapKeyRef` read through the API);
@@ -28,6 +31,11 @@
 //! - a deletionTimestamp sends SIGTERM to each container's process group, SIGKILL after the
 //!   grace period, then the Pod is deleted with grace period 0; `activeDeadlineSeconds` fails
 //!   the Pod with reason `DeadlineExceeded` and stops its containers.
+//!
+//! Not modelled: images, probes (a running container is Ready), resource limits (nothing is
+//! enforced; OOM only by fault), `nodeSelector`/affinity/taints (every Pod fits), restarts,
+//! `sinceSeconds`/`sinceTime` on logs, authentication of the API server by the log server,
+//! processes that escape their process group (`setsid`) on deletion.
 //!
 //! Faults are injected with the annotation [`FAULT_ANNOTATION`]: see the `FAULT_*` constants.
 

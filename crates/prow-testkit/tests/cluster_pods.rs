@@ -328,3 +328,50 @@ async fn log_parameters_tail_lines_and_timestamps_are_honoured() {
         assert!(timestamp.parse::<jiff::Timestamp>().is_ok(), "{timestamp}");
     }
 }
+
+#[tokio::test]
+async fn args_alone_run_and_a_container_without_either_fails_to_configure() {
+    let cluster = ControlPlane::shared().await;
+    let ns = cluster.test_namespace("pod-no-command").await;
+    let api: Api<Pod> = Api::namespaced(cluster.client(), ns.name());
+    let spec = serde_json::json!({
+        "restartPolicy": "Never",
+        "containers": [
+            { "name": "args-only", "image": "busybox", "args": ["sh", "-c", "echo args-only"] },
+            { "name": "image-only", "image": "busybox" },
+        ],
+    });
+    api.create(&PostParams::default(), &pod("no-command", spec))
+        .await
+        .expect("create");
+
+    let done = wait_for(&api, "no-command", "finished", finished).await;
+
+    assert_eq!(phase(&done), "Failed");
+    assert_eq!(exit_code(&done, "args-only", false), Some(0));
+    let statuses = done
+        .status
+        .and_then(|s| s.container_statuses)
+        .unwrap_or_default();
+    let image_only = statuses
+        .iter()
+        .find(|s| s.name == "image-only")
+        .expect("status");
+    let reason = image_only
+        .state
+        .clone()
+        .and_then(|s| s.terminated)
+        .and_then(|t| t.reason);
+    assert_eq!(reason.as_deref(), Some("CreateContainerConfigError"));
+    let logs = api
+        .logs(
+            "no-command",
+            &LogParams {
+                container: Some("args-only".into()),
+                ..LogParams::default()
+            },
+        )
+        .await
+        .expect("logs");
+    assert_eq!(logs, "args-only\n");
+}
