@@ -128,10 +128,7 @@ impl Supervised {
 
     /// Sends a signal to the whole process group (the watchdog ignores SIGTERM).
     pub fn signal_group(&self, signal: rustix::process::Signal) {
-        if let Some(pgid) = self
-            .process_group
-            .and_then(rustix::process::Pid::from_raw)
-        {
+        if let Some(pgid) = self.process_group.and_then(rustix::process::Pid::from_raw) {
             // The group may already be gone; that is what we wanted.
             let _ = rustix::process::kill_process_group(pgid, signal);
         }
@@ -141,10 +138,7 @@ impl Supervised {
     pub fn program_rss_kib(&self) -> Option<u64> {
         let pid = self.child.id()?;
         let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
-        children
-            .split_whitespace()
-            .filter_map(rss_kib)
-            .max()
+        children.split_whitespace().filter_map(rss_kib).max()
     }
 
     /// Closes the watchdog pipe, so everything left in the group gets SIGTERM and then
