@@ -86,5 +86,6 @@ pub trait Plugin: Send + Sync {
     fn help(&self, config: &Loaded, org_repo: Option<&str>) -> PluginHelp;
 
     /// Handles one delivery. Events the plugin does not care about return `Ok(())` fast.
-    async fn handle(&self, services: &Services, delivery: &Delivery<'_>) -> Result<(), PluginError>;
+    async fn handle(&self, services: &Services, delivery: &Delivery<'_>)
+    -> Result<(), PluginError>;
 }
