@@ -155,7 +155,7 @@ pub(crate) fn validate(config: &mut Config, problems: &mut Vec<Problem>) {
         for job in jobs.iter_mut() {
             compile_presubmit(job, &mut cache, problems);
         }
-        validate_presubmits(repo, jobs, &pod_namespace, queues, problems);
+        validate_repo_jobs(repo, jobs, &pod_namespace, queues, problems);
     }
     for (repo, jobs) in &mut config.jobs.postsubmits {
         for job in jobs.iter_mut() {
@@ -166,7 +166,7 @@ pub(crate) fn validate(config: &mut Config, problems: &mut Vec<Problem>) {
             compile_brancher(&mut job.brancher, &mut cache, &mut report);
             compile_changes(&mut job.change_matcher, &mut cache, &mut report);
         }
-        validate_postsubmits(repo, jobs, &pod_namespace, queues, problems);
+        validate_repo_jobs(repo, jobs, &pod_namespace, queues, problems);
     }
     validate_periodics(&mut config.jobs.periodics, &pod_namespace, queues, problems);
 }
@@ -239,109 +239,104 @@ fn compile_changes(
     }
 }
 
-fn validate_presubmits(
-    repo: &str,
-    jobs: &[Presubmit],
-    pod_namespace: &str,
-    queues: &BTreeMap<String, i64>,
-    problems: &mut Vec<Problem>,
-) {
-    let names = index_by(jobs.iter().map(|j| j.base.name.as_str()));
-    let contexts = index_by(jobs.iter().map(|j| j.reporter.context.as_str()));
-    for (i, job) in jobs.iter().enumerate() {
-        let mut report = JobReport {
-            base: &job.base,
-            problems,
-        };
-        for &other in &names[job.base.name.as_str()] {
-            if other < i && jobs[other].brancher.intersects(&job.brancher) {
-                report.error(format!(
-                    "duplicated presubmit job {} for {repo}",
-                    job.base.name
-                ));
-                break;
-            }
-        }
-        for &other in &contexts[job.reporter.context.as_str()] {
-            let o = &jobs[other];
-            if o.base.name != job.base.name && o.brancher.intersects(&job.brancher) {
-                report.error(format!(
-                    "jobs {} and {} report to the same GitHub context {:?}",
-                    o.base.name, job.base.name, job.reporter.context
-                ));
-            }
-        }
-        validate_job_base(
-            &job.base,
-            JobType::Presubmit,
-            pod_namespace,
-            queues,
-            &mut report,
-        );
-        validate_refs(repo, &job.base, &mut report);
-        if job.always_run && !job.change_matcher.run_if_changed.is_empty() {
+/// What presubmits and postsubmits share for validation: a name and a context that must be
+/// unique among the repo's jobs that can run on the same branches.
+trait RepoJob {
+    const TYPE: JobType;
+    fn base(&self) -> &JobBase;
+    fn brancher(&self) -> &Brancher;
+    fn context(&self) -> &str;
+    /// The checks only this kind of job has.
+    fn validate_own_fields(&self, report: &mut JobReport<'_>);
+}
+
+impl RepoJob for Presubmit {
+    const TYPE: JobType = JobType::Presubmit;
+    fn base(&self) -> &JobBase {
+        &self.base
+    }
+    fn brancher(&self) -> &Brancher {
+        &self.brancher
+    }
+    fn context(&self) -> &str {
+        &self.reporter.context
+    }
+    fn validate_own_fields(&self, report: &mut JobReport<'_>) {
+        if self.always_run && !self.change_matcher.run_if_changed.is_empty() {
             report.error("always_run and run_if_changed are mutually exclusive");
         }
-        if job.always_run && !job.change_matcher.skip_if_only_changed.is_empty() {
+        if self.always_run && !self.change_matcher.skip_if_only_changed.is_empty() {
             report.error("always_run and skip_if_only_changed are mutually exclusive");
         }
-        if job.trigger.is_empty() != job.rerun_command.is_empty() {
+        if self.trigger.is_empty() != self.rerun_command.is_empty() {
             report.error("trigger and rerun_command must be set together");
         }
-        if job.jenkins_spec.is_some() {
+        if self.jenkins_spec.is_some() {
             report.warning("jenkins_spec: Jenkins jobs are not implemented by prow-rs");
         }
     }
 }
 
-fn validate_postsubmits(
-    repo: &str,
-    jobs: &[Postsubmit],
-    pod_namespace: &str,
-    queues: &BTreeMap<String, i64>,
-    problems: &mut Vec<Problem>,
-) {
-    let names = index_by(jobs.iter().map(|j| j.base.name.as_str()));
-    let contexts = index_by(jobs.iter().map(|j| j.reporter.context.as_str()));
-    for (i, job) in jobs.iter().enumerate() {
-        let mut report = JobReport {
-            base: &job.base,
-            problems,
-        };
-        for &other in &names[job.base.name.as_str()] {
-            if other < i && jobs[other].brancher.intersects(&job.brancher) {
-                report.error(format!(
-                    "duplicated postsubmit job {} for {repo}",
-                    job.base.name
-                ));
-                break;
-            }
-        }
-        for &other in &contexts[job.reporter.context.as_str()] {
-            let o = &jobs[other];
-            if o.base.name != job.base.name && o.brancher.intersects(&job.brancher) {
-                report.error(format!(
-                    "jobs {} and {} report to the same GitHub context {:?}",
-                    o.base.name, job.base.name, job.reporter.context
-                ));
-            }
-        }
-        validate_job_base(
-            &job.base,
-            JobType::Postsubmit,
-            pod_namespace,
-            queues,
-            &mut report,
-        );
-        validate_refs(repo, &job.base, &mut report);
-        if job.always_run == Some(true) && job.change_matcher.could_run() {
+impl RepoJob for Postsubmit {
+    const TYPE: JobType = JobType::Postsubmit;
+    fn base(&self) -> &JobBase {
+        &self.base
+    }
+    fn brancher(&self) -> &Brancher {
+        &self.brancher
+    }
+    fn context(&self) -> &str {
+        &self.reporter.context
+    }
+    fn validate_own_fields(&self, report: &mut JobReport<'_>) {
+        if self.always_run == Some(true) && self.change_matcher.could_run() {
             report.error(
                 "always_run: true and run_if_changed/skip_if_only_changed are mutually exclusive",
             );
         }
-        if job.jenkins_spec.is_some() {
+        if self.jenkins_spec.is_some() {
             report.warning("jenkins_spec: Jenkins jobs are not implemented by prow-rs");
         }
+    }
+}
+
+fn validate_repo_jobs<J: RepoJob>(
+    repo: &str,
+    jobs: &[J],
+    pod_namespace: &str,
+    queues: &BTreeMap<String, i64>,
+    problems: &mut Vec<Problem>,
+) {
+    let kind = match J::TYPE {
+        JobType::Presubmit => "presubmit",
+        JobType::Postsubmit => "postsubmit",
+        JobType::Periodic => "periodic",
+    };
+    let names = index_by(jobs.iter().map(|j| j.base().name.as_str()));
+    let contexts = index_by(jobs.iter().map(RepoJob::context));
+    for (i, job) in jobs.iter().enumerate() {
+        let base = job.base();
+        let mut report = JobReport { base, problems };
+        for &other in &names[base.name.as_str()] {
+            if other < i && jobs[other].brancher().intersects(job.brancher()) {
+                report.error(format!("duplicated {kind} job {} for {repo}", base.name));
+                break;
+            }
+        }
+        for &other in &contexts[job.context()] {
+            let o = &jobs[other];
+            if o.base().name != base.name && o.brancher().intersects(job.brancher()) {
+                report.error(format!(
+                    "jobs {} and {} report to the same GitHub context {:?}",
+                    o.base().name,
+                    base.name,
+                    job.context()
+                ));
+            }
+        }
+        validate_job_base(base, J::TYPE, pod_namespace, queues, &mut report);
+        validate_refs(repo, base, &mut report);
+        job.validate_own_fields(&mut report);
     }
 }
 
