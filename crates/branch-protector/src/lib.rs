@@ -1,0 +1,25 @@
+//! prow-rs branch-protector: applies the `branch-protection` section of Prow's `config.yaml`
+//! to GitHub, as Prow's `branchprotector` does.
+//!
+//! - [`policy`]: the org → repo → branch policy merge and the required presubmit contexts
+//!   (Prow's `pkg/config/branch_protection.go`);
+//! - [`protection`]: the normalized [`Protection`] built from a policy or read from GitHub;
+//! - [`plan()`]: the pure difference `plan(desired, current) -> Option<Change>`;
+//! - [`protector`]: one pass over every org, repo and branch ([`protect`]);
+//! - [`app`]: wiring — one pass (CronJob) or a leader-elected loop (`--interval`).
+
+pub mod app;
+pub mod cli;
+pub mod error;
+pub mod metrics;
+pub mod plan;
+pub mod policy;
+pub mod protection;
+pub mod protector;
+
+pub use cli::Cli;
+pub use error::Error;
+pub use metrics::Metrics;
+pub use plan::{Change, plan, render_diff};
+pub use protection::Protection;
+pub use protector::{Options, PlannedChange, Report, protect};
