@@ -765,3 +765,119 @@ async fn dry_run_creates_nothing() {
     world.deliver("pull_request", body, "d1").await;
     assert!(world.prowjobs().await.is_empty());
 }
+
+#[tokio::test]
+async fn labels_base_changes_and_reopening() {
+    let world = World::default("trigger-labels").await;
+    let labeled = |label: &str, sender: &str| {
+        pr_event("labeled", STRANGER_PR, STRANGER, "main")
+            .sender(sender)
+            .set("/label/name", json!(label))
+            .into_bytes()
+            .expect("bytes")
+    };
+    // The bot adds `ok-to-test` for an `/ok-to-test` comment: that comment starts the jobs.
+    world
+        .deliver("pull_request", labeled("ok-to-test", BOT), "l1")
+        .await;
+    assert!(world.prowjobs().await.is_empty());
+    // Another label changes nothing.
+    world
+        .deliver("pull_request", labeled("kind/bug", MEMBER), "l2")
+        .await;
+    assert!(world.prowjobs().await.is_empty());
+    // A person adds `ok-to-test`: the jobs start.
+    world
+        .deliver("pull_request", labeled("ok-to-test", MEMBER), "l3")
+        .await;
+    assert_eq!(job_names(&world.prowjobs().await), ["go", "unit"]);
+    // `lgtm` on an untrusted PR tests it once more.
+    world
+        .deliver("pull_request", labeled("lgtm", MEMBER), "l4")
+        .await;
+    assert_eq!(world.prowjobs().await.len(), 4);
+
+    // Title edits start nothing; a base change re-tests a trusted PR.
+    let edited = |changes: serde_json::Value| {
+        pr_event("edited", MEMBER_PR, MEMBER, "main")
+            .set("/changes", changes)
+            .into_bytes()
+            .expect("bytes")
+    };
+    world
+        .deliver(
+            "pull_request",
+            edited(json!({"title": {"from": "old"}})),
+            "e1",
+        )
+        .await;
+    assert_eq!(world.prowjobs().await.len(), 4);
+    world
+        .deliver(
+            "pull_request",
+            edited(json!({"base": {"ref": {"from": "release-1.0"}, "sha": {"from": RELEASE_SHA}}})),
+            "e2",
+        )
+        .await;
+    assert_eq!(world.prowjobs().await.len(), 6);
+
+    // Reopening a stranger's PR without ok-to-test starts nothing; with it, the jobs run.
+    let reopened = pr_event("reopened", STRANGER_PR, STRANGER, "main")
+        .into_bytes()
+        .expect("bytes");
+    world.deliver("pull_request", reopened.clone(), "r1").await;
+    assert_eq!(world.prowjobs().await.len(), 6);
+    world
+        .github
+        .state()
+        .repo_mut(ORG, REPO)
+        .and_then(|r| r.issue_labels_mut(STRANGER_PR))
+        .expect("pull")
+        .extend(["ok-to-test".to_string(), "needs-ok-to-test".to_string()]);
+    world.deliver("pull_request", reopened, "r2").await;
+    assert_eq!(world.prowjobs().await.len(), 8);
+    assert_eq!(world.labels_of(STRANGER_PR), ["ok-to-test"]);
+}
+
+#[tokio::test]
+async fn ignore_ok_to_test_and_review_comments() {
+    let world = World::new(
+        "trigger-ignore",
+        "plugins:\n  prow-rs-demo: [trigger]\ntriggers:\n- repos: [prow-rs-demo]\n  ignore_ok_to_test: true\n",
+        false,
+    )
+    .await;
+    let opened = pr_event("opened", STRANGER_PR, STRANGER, "main")
+        .into_bytes()
+        .expect("bytes");
+    world.deliver("pull_request", opened, "o1").await;
+    // No needs-ok-to-test label when /ok-to-test is ignored, only the message saying so.
+    assert!(world.labels_of(STRANGER_PR).is_empty());
+    let comments = world.comments_on(STRANGER_PR);
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].contains("cannot be marked as trusted with `/ok-to-test`"));
+
+    // A member's /ok-to-test is ignored...
+    world
+        .deliver(
+            "issue_comment",
+            comment_event(STRANGER_PR, STRANGER, MEMBER, "/ok-to-test"),
+            "c1",
+        )
+        .await;
+    assert!(world.prowjobs().await.is_empty());
+    assert!(world.labels_of(STRANGER_PR).is_empty());
+    // ...but the member can still run jobs, also from a review.
+    let review = PayloadEdit::new(payload("pull_request_review", "submitted").expect("payload"))
+        .expect("parses")
+        .repo(ORG, REPO)
+        .number(STRANGER_PR)
+        .sender(MEMBER)
+        .comment_body("Nice.\n/test all")
+        .set("/pull_request/user/login", json!(STRANGER))
+        .set("/pull_request/state", json!("open"))
+        .into_bytes()
+        .expect("bytes");
+    world.deliver("pull_request_review", review, "rv1").await;
+    assert_eq!(job_names(&world.prowjobs().await), ["go", "unit"]);
+}
