@@ -1,0 +1,186 @@
+//! The `hook` binary: flags (Prow's names) and wiring.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use prometheus_client::registry::Registry;
+use prow_config::LoadOptions;
+use prow_github::webhook::HmacSecrets;
+use prow_github::{DryRunGitHub, GitHub, GitHubFlags};
+use prow_kube::admin::{AdminArgs, AdminServer};
+use prow_kube::client::ClientArgs;
+use prow_kube::metrics::HttpMetrics;
+use prow_kube::readiness::ReadinessGates;
+use prow_kube::shutdown::{TaskGroup, shutdown_on_signals};
+use prow_kube::telemetry::{LogArgs, init_tracing};
+
+use crate::config_watch::{ConfigWatch, log_refused};
+use crate::dispatch::Dispatcher;
+use crate::metrics::HookMetrics;
+use crate::plugin::Services;
+use crate::plugins::cat::{self, Cat, CatConfig};
+use crate::plugins::config_updater::ConfigUpdater;
+use crate::plugins::trigger::Trigger;
+use crate::registry::PluginRegistry;
+use crate::server::{self, HookOptions};
+
+/// hook: receives GitHub webhooks on `POST /hook`, runs the plugins enabled in plugins.yaml
+/// for the event's repository, and creates ProwJobs. Admin endpoints (`/metrics`,
+/// `/healthz`, `/readyz`) are on the admin port.
+#[derive(Debug, clap::Parser)]
+#[command(name = "hook", version)]
+pub struct HookArgs {
+    /// Port to listen on for webhooks.
+    #[arg(long, env = "HOOK_PORT", default_value_t = 8888)]
+    pub port: u16,
+    /// Address to listen on for webhooks.
+    #[arg(long, env = "HOOK_BIND_ADDRESS", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    pub bind_address: IpAddr,
+    /// Path to config.yaml.
+    #[arg(long, env = "CONFIG_PATH", default_value = "/etc/config/config.yaml")]
+    pub config_path: PathBuf,
+    /// Path to the job-config directory (or one file).
+    #[arg(long, env = "JOB_CONFIG_PATH")]
+    pub job_config_path: Option<PathBuf>,
+    /// Path to plugins.yaml.
+    #[arg(
+        long,
+        env = "PLUGIN_CONFIG",
+        default_value = "/etc/plugins/plugins.yaml"
+    )]
+    pub plugin_config: PathBuf,
+    /// Path to the webhook HMAC secret file (Prow's format: one token, or `org/repo:` lists).
+    #[arg(long, env = "HMAC_SECRET_FILE", default_value = "/etc/webhook/hmac")]
+    pub hmac_secret_file: PathBuf,
+    /// Log GitHub writes instead of making them, and write nothing to Kubernetes.
+    #[arg(long, env = "DRY_RUN", default_value_t = false)]
+    pub dry_run: bool,
+    /// Seconds between checks of the config files for changes.
+    #[arg(long, env = "CONFIG_POLL_SECONDS", default_value_t = 3)]
+    pub config_poll_seconds: u64,
+    /// Time one plugin may take for one event, in seconds.
+    #[arg(long, env = "PLUGIN_TIMEOUT_SECONDS", default_value_t = 120)]
+    pub plugin_timeout_seconds: u64,
+    /// Events handled at the same time.
+    #[arg(long, env = "MAX_CONCURRENT_EVENTS", default_value_t = 64)]
+    pub max_concurrent_events: usize,
+    /// The cat API endpoint of the cat plugin (Prow's thecatapi.com search URL).
+    #[arg(long, env = "CAT_API_ENDPOINT", default_value = cat::DEFAULT_ENDPOINT)]
+    pub cat_api_endpoint: String,
+    /// GitHub connection.
+    #[command(flatten)]
+    pub github: GitHubFlags,
+    /// Kubernetes connection.
+    #[command(flatten)]
+    pub kube: ClientArgs,
+    /// Admin server.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// The built-in plugins: `trigger`, `config-updater` and `cat`.
+pub fn builtin_plugins(args: &HookArgs) -> PluginRegistry {
+    let cat_config = CatConfig::from_plugins_file(&args.plugin_config).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cat: no configuration");
+        CatConfig::default()
+    });
+    let mut registry = PluginRegistry::new();
+    registry.register(Arc::new(Trigger));
+    registry.register(Arc::new(ConfigUpdater::new()));
+    registry.register(Arc::new(Cat::new(
+        args.cat_api_endpoint.clone(),
+        cat_config,
+    )));
+    registry
+}
+
+/// Runs hook until SIGTERM/SIGINT, then drains queued events and exits.
+///
+/// # Errors
+/// When start-up fails (flags, files, clients, ports) or a task fails.
+pub async fn run(args: HookArgs) -> anyhow::Result<()> {
+    init_tracing(&args.log).context("init tracing")?;
+    let shutdown = shutdown_on_signals().context("install signal handlers")?;
+    let options = LoadOptions {
+        config_path: args.config_path.clone(),
+        job_config_path: args.job_config_path.clone(),
+        plugin_config_path: Some(args.plugin_config.clone()),
+    };
+    let config = ConfigWatch::load(options).map_err(|refused| {
+        log_refused(&refused);
+        anyhow::anyhow!("{refused}")
+    })?;
+    let secrets = HmacSecrets::load(&args.hmac_secret_file).context("load HMAC secrets")?;
+    let client = args.github.build_client().context("GitHub client")?;
+    let github: Arc<dyn GitHub> = if args.dry_run {
+        Arc::new(DryRunGitHub::new(client))
+    } else {
+        Arc::new(client)
+    };
+    let bot_login = github.get_user().await.context("GitHub: who am I")?.login;
+    let kube = args.kube.client().await.context("Kubernetes client")?;
+    let services = Services {
+        github,
+        kube,
+        bot_login,
+        dry_run: args.dry_run,
+    };
+
+    let mut registry = Registry::default();
+    let hook_registry = registry.sub_registry_with_prefix("hook");
+    let metrics = HookMetrics::register(hook_registry);
+    let http = HttpMetrics::register(hook_registry);
+    let plugins = Arc::new(builtin_plugins(&args));
+    plugins.report_unknown_in(&config.current());
+    let dispatcher = Arc::new(Dispatcher::new(
+        Arc::clone(&plugins),
+        services,
+        metrics.clone(),
+        Duration::from_secs(args.plugin_timeout_seconds),
+    ));
+    let hook_options = HookOptions {
+        max_concurrent_events: args.max_concurrent_events,
+        ..HookOptions::default()
+    };
+    let (router, workers) = server::build(
+        secrets,
+        config.clone(),
+        Arc::clone(&plugins),
+        dispatcher,
+        metrics.clone(),
+        hook_options,
+    );
+    let addr = SocketAddr::new(args.bind_address, args.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("bind {addr}"))?;
+    let readiness = ReadinessGates::new();
+    readiness.gate("hook").set_ready();
+    let admin = AdminServer::new(registry, readiness)
+        .bind(args.admin.addr())
+        .await?;
+
+    let mut tasks = TaskGroup::new(shutdown.clone());
+    tasks.spawn("admin", admin.serve(shutdown.clone()));
+    tasks.spawn(
+        "hook",
+        server::serve(listener, http.instrument(router), shutdown.clone()),
+    );
+    tasks.spawn("events", workers.run());
+    let poll = Duration::from_secs(args.config_poll_seconds.max(1));
+    let reported = Arc::clone(&plugins);
+    tasks.spawn(
+        "config-reload",
+        config.watch(poll, metrics, shutdown, move |loaded| {
+            reported.report_unknown_in(loaded)
+        }),
+    );
+    tasks.join().await?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Dispatch: run every plugin enabled for an event's repository, concurrently and isolated.
+//!
+//! Each plugin runs in its own task with a timeout: an error, a panic or a timeout in one is
+//! logged with the plugin's name and counted in `hook_plugin_errors_total{plugin,kind}`, and
+//! never stops the others. The cost per event is a lookup of the repository's plugin list
+//! (a map lookup), independent of the number of jobs or repositories configured.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prow_config::Loaded;
+use prow_github::webhook::Event;
+use tokio::task::JoinSet;
+
+use crate::metrics::{HookMetrics, PluginLabels};
+use crate::plugin::{Delivery, Plugin, Services};
+use crate::registry::PluginRegistry;
+
+/// The default time one plugin may take for one event.
+pub const DEFAULT_PLUGIN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One event to handle, owned (it crosses task boundaries).
+#[derive(Debug, Clone)]
+pub struct QueuedEvent {
+    /// The parsed event.
+    pub event: Arc<Event>,
+    /// `X-GitHub-Delivery`.
+    pub delivery_id: Arc<str>,
+    /// The configuration in force when the delivery arrived.
+    pub config: Arc<Loaded>,
+}
+
+/// How one plugin's run for one event ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginOutcome {
+    /// It returned `Ok`.
+    Succeeded,
+    /// It returned an error (the message).
+    Failed(String),
+    /// It panicked.
+    Panicked,
+    /// It did not finish within the timeout.
+    TimedOut,
+}
+
+/// Runs plugins for events.
+pub struct Dispatcher {
+    registry: Arc<PluginRegistry>,
+    services: Services,
+    metrics: HookMetrics,
+    plugin_timeout: Duration,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("registry", &self.registry)
+            .field("plugin_timeout", &self.plugin_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dispatcher {
+    /// A dispatcher over `registry` giving plugins `services`.
+    pub fn new(
+        registry: Arc<PluginRegistry>,
+        services: Services,
+        metrics: HookMetrics,
+        plugin_timeout: Duration,
+    ) -> Self {
+        Dispatcher {
+            registry,
+            services,
+            metrics,
+            plugin_timeout,
+        }
+    }
+
+    /// The plugins enabled for the event's repository (none for events without one).
+    pub fn plugins_for(&self, event: &Event, config: &Loaded) -> Vec<Arc<dyn Plugin>> {
+        let (Some(repo), Some(plugins)) = (event.repository(), config.plugins.as_ref()) else {
+            return Vec::new();
+        };
+        self.registry
+            .resolve(plugins.plugins_for(&repo.owner.login, &repo.name))
+    }
+
+    /// Runs every enabled plugin on `queued` and waits for all of them; returns each
+    /// plugin's outcome, in no particular order.
+    pub async fn dispatch(&self, queued: QueuedEvent) -> Vec<(&'static str, PluginOutcome)> {
+        let plugins = self.plugins_for(&queued.event, &queued.config);
+        let mut runs = JoinSet::new();
+        let mut names = Vec::with_capacity(plugins.len());
+        for plugin in plugins {
+            let name = plugin.name();
+            self.metrics
+                .plugin_runs
+                .get_or_create(&PluginLabels {
+                    plugin: name.to_string(),
+                })
+                .inc();
+            let services = self.services.clone();
+            let queued = queued.clone();
+            let timeout = self.plugin_timeout;
+            let handle = runs.spawn(async move {
+                let delivery = Delivery {
+                    event: &queued.event,
+                    delivery_id: &queued.delivery_id,
+                    config: &queued.config,
+                };
+                tokio::time::timeout(timeout, plugin.handle(&services, &delivery)).await
+            });
+            names.push((handle.id(), name));
+        }
+        let mut outcomes = Vec::with_capacity(names.len());
+        while let Some(joined) = runs.join_next_with_id().await {
+            let (id, outcome) = match joined {
+                Ok((id, Ok(Ok(())))) => (id, PluginOutcome::Succeeded),
+                Ok((id, Ok(Err(err)))) => (id, PluginOutcome::Failed(err.to_string())),
+                Ok((id, Err(_elapsed))) => (id, PluginOutcome::TimedOut),
+                Err(join_error) => (join_error.id(), PluginOutcome::Panicked),
+            };
+            let name = names
+                .iter()
+                .find(|(task, _)| *task == id)
+                .map(|(_, name)| *name)
+                .unwrap_or("unknown");
+            self.record(name, &queued, &outcome);
+            outcomes.push((name, outcome));
+        }
+        outcomes
+    }
+
+    fn record(&self, plugin: &str, queued: &QueuedEvent, outcome: &PluginOutcome) {
+        let event_type = queued.event.kind();
+        let delivery = &*queued.delivery_id;
+        match outcome {
+            PluginOutcome::Succeeded => {}
+            PluginOutcome::Failed(error) => {
+                tracing::error!(plugin, event_type, delivery, error = %error, "plugin failed");
+                self.metrics.plugin_failed(plugin, "error");
+            }
+            PluginOutcome::Panicked => {
+                tracing::error!(plugin, event_type, delivery, "plugin panicked");
+                self.metrics.plugin_failed(plugin, "panic");
+            }
+            PluginOutcome::TimedOut => {
+                tracing::error!(
+                    plugin,
+                    event_type,
+                    delivery,
+                    timeout_seconds = self.plugin_timeout.as_secs_f64(),
+                    "plugin timed out"
+                );
+                self.metrics.plugin_failed(plugin, "timeout");
+            }
+        }
+    }
+}
