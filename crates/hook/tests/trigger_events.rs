@@ -881,3 +881,75 @@ async fn ignore_ok_to_test_and_review_comments() {
     world.deliver("pull_request_review", review, "rv1").await;
     assert_eq!(job_names(&world.prowjobs().await), ["go", "unit"]);
 }
+
+#[tokio::test]
+async fn events_trigger_ignores_make_no_github_calls() {
+    let world = World::default("trigger-cheap").await;
+    let ignored: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "issue_comment",
+            comment_event(MEMBER_PR, MEMBER, MEMBER, "/lgtm\nthanks"),
+        ),
+        (
+            "issue_comment",
+            comment_event(MEMBER_PR, MEMBER, BOT, "/test all"),
+        ),
+        (
+            "issue_comment",
+            PayloadEdit::new(&comment_event(MEMBER_PR, MEMBER, MEMBER, "/test all"))
+                .expect("parses")
+                .set("/issue/state", json!("closed"))
+                .into_bytes()
+                .expect("bytes"),
+        ),
+        (
+            "issue_comment",
+            PayloadEdit::new(payload("issue_comment", "created").expect("payload"))
+                .expect("parses")
+                .repo(ORG, REPO)
+                .comment_body("/test all")
+                .into_bytes()
+                .expect("bytes"),
+        ),
+        (
+            "pull_request",
+            pr_event("opened", MEMBER_PR, MEMBER, "main")
+                .action("assigned")
+                .into_bytes()
+                .expect("bytes"),
+        ),
+        (
+            "pull_request",
+            pr_event("opened", MEMBER_PR, MEMBER, "main")
+                .repo(ORG, "no-jobs-here")
+                .into_bytes()
+                .expect("bytes"),
+        ),
+    ];
+    for (i, (kind, body)) in ignored.into_iter().enumerate() {
+        world.deliver(kind, body, &format!("cheap-{i}")).await;
+        assert!(
+            world.github.requests().is_empty(),
+            "event {i} ({kind}) called GitHub: {:?}",
+            world.github.requests()
+        );
+    }
+    assert!(world.prowjobs().await.is_empty());
+
+    // `/test <job>` of a job that needs no file filter: no changed-files listing.
+    world
+        .deliver(
+            "issue_comment",
+            comment_event(MEMBER_PR, MEMBER, MEMBER, "/test manual"),
+            "cheap-test",
+        )
+        .await;
+    let paths: Vec<String> = world
+        .github
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert!(!paths.iter().any(|p| p.ends_with("/files")), "{paths:?}");
+    assert_eq!(job_names(&world.prowjobs().await), ["manual"]);
+}
