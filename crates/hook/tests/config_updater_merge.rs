@@ -80,6 +80,11 @@ fn content(path: &str, text: &str) -> FileContent {
 }
 
 async fn fixture(hint: &str) -> Fixture {
+    fixture_with(hint, PLUGINS_YAML).await
+}
+
+/// A fixture whose `plugins.yaml` is `plugins_yaml` with `{ns}` replaced by the test namespace.
+async fn fixture_with(hint: &str, plugins_yaml: &str) -> Fixture {
     let cluster = ControlPlane::shared().await;
     let test_namespace = cluster.test_namespace(hint).await;
     let namespace = test_namespace.name().to_string();
@@ -135,7 +140,7 @@ async fn fixture(hint: &str) -> Fixture {
     let config_path = dir.path().join("config.yaml");
     let plugins_path = dir.path().join("plugins.yaml");
     std::fs::write(&config_path, format!("prowjob_namespace: {namespace}\n")).expect("write");
-    std::fs::write(&plugins_path, PLUGINS_YAML).expect("write");
+    std::fs::write(&plugins_path, plugins_yaml.replace("{ns}", &namespace)).expect("write");
     let loaded = prow_config::load(&LoadOptions {
         config_path,
         job_config_path: None,
@@ -180,6 +185,15 @@ impl Fixture {
         services: &Services,
         edit: impl FnOnce(PayloadEdit) -> PayloadEdit,
     ) -> Result<(), hook::plugin::PluginError> {
+        self.deliver_to(&ConfigUpdater::new(), services, edit).await
+    }
+
+    async fn deliver_to(
+        &self,
+        plugin: &ConfigUpdater,
+        services: &Services,
+        edit: impl FnOnce(PayloadEdit) -> PayloadEdit,
+    ) -> Result<(), hook::plugin::PluginError> {
         let recorded = payload("pull_request", "closed").expect("recorded payload");
         let base = PayloadEdit::new(recorded)
             .expect("json")
@@ -200,7 +214,7 @@ impl Fixture {
             );
         let bytes = edit(base).into_bytes().expect("bytes");
         let event = Event::parse("pull_request", &bytes).expect("event parses");
-        ConfigUpdater::new()
+        plugin
             .handle(
                 services,
                 &Delivery {
@@ -410,5 +424,88 @@ async fn dry_run_writes_nothing() {
             .iter()
             .any(|r| r.path.ends_with(&format!("/pulls/{PR}/files"))),
         "the plan was still computed from the PR's files"
+    );
+}
+
+const TWO_CLUSTERS_YAML: &str = r#"
+config_updater:
+  maps:
+    config/prow/config.yaml:
+      name: config
+      clusters:
+        default:
+        - "{ns}"
+        build-a:
+        - "{ns}"
+"#;
+
+#[tokio::test]
+async fn other_clusters_need_a_client() {
+    let fx = fixture_with("cu-clusters", TWO_CLUSTERS_YAML).await;
+    let services = fx.services(Arc::new(fx.client()), false);
+
+    // Without a client for `build-a`: Prow's error for that target, the default one written.
+    let err = fx
+        .deliver(&services, merged)
+        .await
+        .expect_err("build-a has no client");
+    assert!(
+        err.message
+            .contains("no k8s client is found for build cluster: 'build-a'"),
+        "{err}"
+    );
+    assert_eq!(fx.config_map_names().await, ["config"]);
+    let comments = fx.comments();
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0].contains("at cluster `default`"),
+        "{}",
+        comments[0]
+    );
+    assert!(!comments[0].contains("build-a"), "{}", comments[0]);
+
+    // With a client for `build-a` (here: the same API server), both targets are written and
+    // the comment lists both.
+    let with_build_a =
+        ConfigUpdater::new().with_clusters([("build-a".to_string(), fx.kube.clone())]);
+    fx.github.reset_journal();
+    fx.deliver_to(&with_build_a, &services, merged)
+        .await
+        .expect("both clusters written");
+    let comments = fx.comments();
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].contains("Updated the following 2 configmaps")
+            && comments[0].contains("at cluster `build-a`"),
+        "{}",
+        comments[0]
+    );
+}
+
+#[tokio::test]
+async fn a_file_missing_at_the_merge_commit_fails_only_its_configmap() {
+    let fx = fixture("cu-missing").await;
+    fx.github.state().repos[0]
+        .contents
+        .retain(|c| c.path != "config/jobs/team/nightly.yaml");
+    let services = fx.services(Arc::new(fx.client()), false);
+    let err = fx
+        .deliver(&services, merged)
+        .await
+        .expect_err("job-config cannot be written");
+    assert!(
+        err.message.contains("config/jobs/team/nightly.yaml") && err.message.contains("job-config"),
+        "{err}"
+    );
+    let mut names = fx.config_map_names().await;
+    names.sort();
+    assert_eq!(names, ["config", "label-config"]);
+    let comments = fx.comments();
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0].contains("Updated the following 2 configmaps")
+            && !comments[0].contains("`job-config`"),
+        "{}",
+        comments[0]
     );
 }
