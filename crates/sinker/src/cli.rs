@@ -1,0 +1,87 @@
+//! Sinker's flags (Prow's names) and its wiring.
+
+use std::path::PathBuf;
+
+use prometheus_client::registry::Registry;
+use prow_config::{LoadOptions, Reloader};
+use prow_kube::admin::{AdminArgs, AdminServer};
+use prow_kube::build_clusters::BuildClusterArgs;
+use prow_kube::client::ClientArgs;
+use prow_kube::leader::LeaderElectionArgs;
+use prow_kube::readiness::ReadinessGates;
+use prow_kube::shutdown::{TaskGroup, shutdown_on_signals};
+use prow_kube::telemetry::{LogArgs, init_tracing};
+
+use crate::controller::run_sinker;
+use crate::metrics::Metrics;
+
+/// Deletes old ProwJobs and Pods, keeping the latest run of every periodic.
+#[derive(Debug, clap::Parser)]
+#[command(name = "sinker", version)]
+pub struct Cli {
+    /// Path to Prow's config.yaml.
+    #[arg(long, env = "CONFIG_PATH")]
+    pub config_path: PathBuf,
+    /// Path to the job config directory (or a single file); needed to know the periodics.
+    #[arg(long, env = "JOB_CONFIG_PATH")]
+    pub job_config_path: Option<PathBuf>,
+    /// Log what would be deleted instead of deleting it.
+    #[arg(long, env = "DRY_RUN")]
+    pub dry_run: bool,
+    /// Kubernetes client flags.
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// Build cluster flags.
+    #[command(flatten)]
+    pub build_clusters: BuildClusterArgs,
+    /// Logging flags.
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// Admin server flags.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// Leader election flags.
+    #[command(flatten)]
+    pub leader: LeaderElectionArgs,
+}
+
+/// Runs sinker until SIGTERM/SIGINT.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    init_tracing(&cli.log)?;
+    let shutdown = shutdown_on_signals()?;
+    let reloader = Reloader::new(LoadOptions {
+        config_path: cli.config_path.clone(),
+        job_config_path: cli.job_config_path.clone(),
+        plugin_config_path: None,
+    })?;
+    if reloader.current().has_errors() {
+        for problem in reloader.current().problems.iter().filter(|p| p.is_error()) {
+            tracing::error!(%problem, "invalid configuration");
+        }
+        anyhow::bail!("the configuration has errors");
+    }
+    let client = cli.client.client().await?;
+    let clusters = cli
+        .build_clusters
+        .load(client.clone(), cli.client.rate_limit())
+        .await?;
+    let mut registry = Registry::with_prefix("sinker");
+    let metrics = Metrics::register(&mut registry);
+    let election = cli.leader.election(client.clone(), "sinker")?;
+    election.register_metrics(&mut registry);
+    let leading = election.leader_state();
+    let admin = AdminServer::new(registry, ReadinessGates::new())
+        .bind(cli.admin.addr())
+        .await?;
+    let mut tasks = TaskGroup::new(shutdown.clone());
+    tasks.spawn("admin", admin.serve(shutdown.clone()));
+    tasks.spawn("leader-election", election.run(shutdown.clone()));
+    let stop = shutdown.clone();
+    let dry_run = cli.dry_run;
+    tasks.spawn("sweeps", async move {
+        run_sinker(client, clusters, reloader, leading, metrics, dry_run, stop).await;
+        Ok::<_, std::convert::Infallible>(())
+    });
+    tasks.join().await?;
+    Ok(())
+}
