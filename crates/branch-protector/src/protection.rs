@@ -342,3 +342,105 @@ fn people_from_json(value: &Value) -> Option<People> {
         teams: names(&value["teams"], "slug"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Change, plan};
+
+    /// GitHub's documented `GET .../protection` response shape (objects for users, teams and
+    /// apps, `{"enabled": ..}` flags, URLs everywhere).
+    fn github_response() -> Protection {
+        let text = include_str!("../testdata/github-branch-protection.json");
+        let current: BranchProtection = serde_json::from_str(text).expect("GitHub response");
+        Protection::from_github(&current)
+    }
+
+    fn policy(apps: Option<&[&str]>) -> Policy {
+        let mut restrictions = json!({"users": ["octocat"], "teams": ["justice-league"]});
+        if let Some(apps) = apps {
+            restrictions["apps"] = json!(apps);
+        }
+        serde_json::from_value(json!({
+            "protect": true,
+            "required_status_checks": {"strict": true,
+                "contexts": ["pull-unit", "continuous-integration/travis-ci"]},
+            "enforce_admins": true,
+            "required_pull_request_reviews": {"required_approving_review_count": 2,
+                "dismiss_stale_reviews": true, "require_code_owner_reviews": true,
+                "dismissal_restrictions": {"users": ["@octocat"], "teams": ["justice-league"]}},
+            "restrictions": restrictions,
+            "required_linear_history": true,
+        }))
+        .expect("policy")
+    }
+
+    #[test]
+    fn github_response_matching_the_policy_needs_no_change() {
+        let current = github_response();
+        let cases: [(&str, Option<&[&str]>, bool, bool); 4] = [
+            (
+                "apps not managed: GitHub's apps are left alone",
+                None,
+                false,
+                false,
+            ),
+            ("apps managed and equal", Some(&["octoapp"]), true, false),
+            ("apps managed and different", Some(&[]), true, true),
+            ("apps configured but not managed", Some(&[]), false, false),
+        ];
+        for (name, apps, enable_apps, want_change) in cases {
+            let desired = Protection::from_policy(&policy(apps), enable_apps);
+            let change = plan(Some(&desired), Some(&current));
+            assert_eq!(change.is_some(), want_change, "{name}: {change:?}");
+        }
+    }
+
+    #[test]
+    fn reviews_without_an_approval_count_are_disabled() {
+        let mut policy = policy(None);
+        if let Some(reviews) = &mut policy.required_pull_request_reviews {
+            reviews.required_approving_review_count = None;
+        }
+        let desired = Protection::from_policy(&policy, false);
+        assert_eq!(desired.required_pull_request_reviews, None);
+        assert!(matches!(
+            plan(Some(&desired), Some(&github_response())),
+            Some(Change::Put(_))
+        ));
+    }
+
+    #[test]
+    fn request_body_has_github_put_shape() {
+        let body = serde_json::to_value(Protection::from_policy(&policy(None), false).to_request())
+            .expect("serializes");
+        assert_eq!(
+            body,
+            json!({
+                "required_status_checks": {"strict": true,
+                    "contexts": ["continuous-integration/travis-ci", "pull-unit"]},
+                "enforce_admins": true,
+                "required_pull_request_reviews": {"dismiss_stale_reviews": true,
+                    "require_code_owner_reviews": true, "required_approving_review_count": 2,
+                    "dismissal_restrictions": {"users": ["octocat"], "teams": ["justice-league"]}},
+                "restrictions": {"users": ["octocat"], "teams": ["justice-league"]},
+                "required_linear_history": true,
+                "allow_force_pushes": false,
+                "allow_deletions": false,
+            })
+        );
+        let unprotected = Protection::from_policy(&Policy::default(), false).to_request();
+        let body = serde_json::to_value(unprotected).expect("serializes");
+        assert_eq!(body["required_status_checks"], Value::Null);
+        assert_eq!(
+            body["restrictions"],
+            Value::Null,
+            "null disables restrictions"
+        );
+        assert_eq!(
+            body["enforce_admins"],
+            json!(false),
+            "admins sent explicitly, as Prow"
+        );
+    }
+}
