@@ -243,10 +243,15 @@ impl Fixture {
     }
 
     fn comments(&self) -> Vec<String> {
+        self.comments_on(PR)
+    }
+
+    fn comments_on(&self, number: u64) -> Vec<String> {
+        let path = format!("/repos/{ORG}/{REPO}/issues/{number}/comments");
         self.github
             .writes()
             .into_iter()
-            .filter(|w| w.method == "POST" && w.path.ends_with(&format!("/issues/{PR}/comments")))
+            .filter(|w| w.method == "POST" && w.path == path)
             .map(|w| w.body["body"].as_str().unwrap_or_default().to_string())
             .collect()
     }
@@ -505,6 +510,64 @@ async fn a_file_missing_at_the_merge_commit_fails_only_its_configmap() {
     assert!(
         comments[0].contains("Updated the following 2 configmaps")
             && !comments[0].contains("`job-config`"),
+        "{}",
+        comments[0]
+    );
+}
+
+#[tokio::test]
+async fn a_later_pr_removing_a_file_removes_the_key_hook_wrote() {
+    let fx = fixture("cu-later-removal").await;
+    let services = fx.services(Arc::new(fx.client()), false);
+    fx.deliver(&services, merged)
+        .await
+        .expect("first PR handled");
+    let jobs = fx
+        .config_maps()
+        .get("job-config")
+        .await
+        .expect("job-config");
+    assert!(
+        jobs.binary_data
+            .expect("binaryData")
+            .contains_key("nightly.yaml")
+    );
+
+    let later_sha = "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b";
+    {
+        let mut state = fx.github.state();
+        let repo = &mut state.repos[0];
+        let mut later = repo.pulls[0].clone();
+        later.number = PR + 1;
+        later.files = vec![pull_file("config/jobs/team/nightly.yaml", "removed", None)];
+        repo.pulls.push(later);
+    }
+    fx.deliver(&services, |e| {
+        merged(e)
+            .number(PR + 1)
+            .set("/pull_request/merge_commit_sha", later_sha.into())
+    })
+    .await
+    .expect("second PR handled");
+
+    let jobs = fx
+        .config_maps()
+        .get("job-config")
+        .await
+        .expect("job-config");
+    assert!(
+        jobs.binary_data
+            .unwrap_or_default()
+            .keys()
+            .all(|k| k != "nightly.yaml"),
+        "the key written by the first PR is gone"
+    );
+    let data = jobs.data.expect("data");
+    assert_eq!(data["VERSION"], later_sha);
+    let comments = fx.comments_on(PR + 1);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].contains("- key `nightly.yaml` using file ``"),
         "{}",
         comments[0]
     );

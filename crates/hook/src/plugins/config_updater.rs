@@ -381,4 +381,48 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn help_describes_the_maps_of_the_repository() {
+        let plugins = prow_config::PluginConfig {
+            config_updater: prow_config::ConfigUpdater {
+                maps: BTreeMap::from([
+                    (
+                        "config/jobs/**/*.yaml".to_string(),
+                        prow_config::ConfigMapSpec {
+                            name: "job-config".into(),
+                            clusters: BTreeMap::from([(
+                                "trusted".to_string(),
+                                vec!["prow".to_string()],
+                            )]),
+                            ..Default::default()
+                        },
+                    ),
+                    (
+                        "other/config.yaml".to_string(),
+                        prow_config::ConfigMapSpec {
+                            name: "other".into(),
+                            allowed_repos: vec!["someone-else".into()],
+                            ..Default::default()
+                        },
+                    ),
+                ]),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let loaded = Loaded {
+            plugins: Some(plugins),
+            ..Loaded::default()
+        };
+        let help = ConfigUpdater::new().help(&loaded, Some("org/test-infra"));
+        assert_eq!(
+            help.config.as_deref(),
+            Some(
+                "Files matching org/test-infra/config/jobs/**/*.yaml are used to populate the job-config ConfigMap in trusted/prow."
+            )
+        );
+        assert!(help.commands.is_empty());
+        assert_eq!(ConfigUpdater::new().help(&loaded, None).config, None);
+    }
 }

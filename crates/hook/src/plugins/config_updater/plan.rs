@@ -77,13 +77,19 @@ pub fn resolve_maps(config: &ConfigUpdater) -> Vec<ResolvedMap> {
             let mut clusters = spec.clusters.clone();
             if clusters.is_empty() {
                 for group_name in &spec.cluster_groups {
-                    if let Some(group) = config.cluster_groups.get(group_name) {
-                        for cluster in &group.clusters {
-                            clusters
-                                .entry(cluster.clone())
-                                .or_default()
-                                .extend(group.namespaces.iter().cloned());
-                        }
+                    let Some(group) = config.cluster_groups.get(group_name) else {
+                        tracing::warn!(
+                            map = %pattern,
+                            cluster_group = %group_name,
+                            "config_updater map names an undefined cluster group"
+                        );
+                        continue;
+                    };
+                    for cluster in &group.clusters {
+                        clusters
+                            .entry(cluster.clone())
+                            .or_default()
+                            .extend(group.namespaces.iter().cloned());
                     }
                 }
             }
