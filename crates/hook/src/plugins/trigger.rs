@@ -310,3 +310,67 @@ impl Plugin for Trigger {
         result.map_err(|e| PluginError::new(e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_in_words() {
+        let mut settings = TriggerConfig::default();
+        assert_eq!(
+            settings_text(&settings, "kubernetes"),
+            "The trusted users for this repository are members of the 'kubernetes' GitHub \
+             organization and repository collaborators."
+        );
+        settings.only_org_members = true;
+        settings.trusted_org = "kubernetes-sigs".into();
+        settings.trusted_apps = vec!["dependabot".into()];
+        settings.ignore_ok_to_test = true;
+        assert_eq!(
+            settings_text(&settings, "kubernetes"),
+            "The trusted users for this repository are members of the 'kubernetes' and \
+             'kubernetes-sigs' GitHub organizations. Trusted GitHub apps: dependabot. \
+             '/ok-to-test' is ignored in this repository."
+        );
+    }
+
+    #[test]
+    fn help_lists_the_commands() {
+        let help = Trigger.help(&Loaded::default(), None);
+        let usages: Vec<&str> = help.commands.iter().map(|c| c.usage.as_str()).collect();
+        assert_eq!(
+            usages,
+            [
+                "/ok-to-test",
+                "/ok-to-test cancel",
+                "/test [<job name>|all]",
+                "/retest",
+                "/retest-required",
+                "/test ?"
+            ]
+        );
+        assert!(help.config.is_none());
+        assert_eq!(Trigger.name(), "trigger");
+    }
+
+    #[test]
+    fn errors_aggregate() {
+        assert!(TriggerError::aggregate(Vec::new()).is_ok());
+        let several = TriggerError::aggregate(vec![
+            TriggerError::GitHub {
+                operation: "a",
+                source: prow_github::Error::MissingCredentials,
+            },
+            TriggerError::GitHub {
+                operation: "b",
+                source: prow_github::Error::SignJwt,
+            },
+        ]);
+        let text = several.expect_err("two errors").to_string();
+        assert!(
+            text.starts_with("GitHub a: ") && text.contains("; GitHub b: "),
+            "{text}"
+        );
+    }
+}

@@ -165,6 +165,40 @@ pub enum WriteError {
     },
 }
 
+/// Attempts of a create before giving up (Prow's `createWithRetry` retries too: the name is
+/// deterministic, so a create that succeeded behind an error comes back as AlreadyExists).
+const CREATE_ATTEMPTS: u32 = 4;
+
+/// Whether a failed write may succeed when repeated: transport errors, 429 and 5xx.
+fn is_transient(error: &kube::Error) -> bool {
+    match error {
+        kube::Error::Api(status) => status.code == 429 || status.code >= 500,
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        _ => false,
+    }
+}
+
+async fn create_with_retry(
+    api: &Api<ProwJob>,
+    params: &PostParams,
+    prowjob: &ProwJob,
+) -> Result<(), kube::Error> {
+    let mut delay = std::time::Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match api.create(params, prowjob).await {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < CREATE_ATTEMPTS && is_transient(&e) => {
+                tracing::warn!(error = %e, attempt, "create ProwJob failed, retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl ProwJobWriter<'_> {
     /// Creates the ProwJob for `spec` (named by delivery and job), then writes its status
     /// (`triggered`, `startTime`) through `/status`. Already existing (a redelivery) is success;
@@ -200,8 +234,8 @@ impl ProwJobWriter<'_> {
             field_manager: Some(field_manager::HOOK.to_string()),
             ..PostParams::default()
         };
-        let needs_status = match self.api.create(&params, &prowjob).await {
-            Ok(_) => true,
+        let needs_status = match create_with_retry(&self.api, &params, &prowjob).await {
+            Ok(()) => true,
             Err(kube::Error::Api(e)) if e.is_already_exists() => {
                 let existing = self
                     .api
