@@ -73,3 +73,33 @@ impl Metrics {
             .get()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use prometheus_client::encoding::text::encode;
+
+    use super::*;
+
+    #[test]
+    fn metrics_are_exposed_with_labels() {
+        let metrics = Metrics::default();
+        let mut registry = Registry::with_prefix("branch_protector");
+        metrics.register(&mut registry);
+        metrics.repos_checked.inc();
+        metrics.change("put", true);
+        metrics.change("put", true);
+        metrics.change("delete", false);
+        metrics.error("GetRepo");
+        let mut text = String::new();
+        encode(&mut text, &registry).expect("encodes");
+        for line in [
+            "branch_protector_repos_checked_total 1",
+            "branch_protector_changes_total{kind=\"put\",applied=\"true\"} 2",
+            "branch_protector_changes_total{kind=\"delete\",applied=\"false\"} 1",
+            "branch_protector_errors_total{error=\"GetRepo\"} 1",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+        assert_eq!(metrics.changes_of("put", true), 2);
+    }
+}

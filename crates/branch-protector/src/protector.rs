@@ -368,3 +368,95 @@ pub fn select_branches<'b>(
     }
     Ok(selection)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(value: serde_json::Value) -> RepoPolicy {
+        serde_json::from_value(value).expect("repo policy")
+    }
+
+    fn branch(name: &str, protected: bool) -> Branch {
+        Branch {
+            name: name.into(),
+            protected,
+            commit: None,
+        }
+    }
+
+    #[test]
+    fn branch_selection_table() {
+        let branches = [
+            branch("main", true),
+            branch("release-1.0", false),
+            branch("feature-x", true),
+            branch("feature-y", false),
+        ];
+        type Case = (
+            &'static str,
+            serde_json::Value,
+            &'static [&'static str],
+            &'static [&'static str],
+        );
+        let cases: [Case; 6] = [
+            (
+                "no patterns: every branch",
+                serde_json::json!({}),
+                &["main", "release-1.0", "feature-x", "feature-y"],
+                &[],
+            ),
+            (
+                "exclude drops matches and unprotects the protected ones",
+                serde_json::json!({"exclude": ["^feature-"]}),
+                &["main", "release-1.0"],
+                &["feature-x"],
+            ),
+            (
+                "include keeps only matches",
+                serde_json::json!({"include": ["^release-", "^main$"]}),
+                &["main", "release-1.0"],
+                &[],
+            ),
+            (
+                "patterns match anywhere unless anchored",
+                serde_json::json!({"include": ["lease"]}),
+                &["release-1.0"],
+                &[],
+            ),
+            (
+                "a listed branch is managed even when excluded",
+                serde_json::json!({"exclude": ["^feature-"],
+                                "branches": {"feature-x": {"protect": true}}}),
+                &["main", "release-1.0", "feature-x"],
+                &[],
+            ),
+            (
+                "include wins over exclude; excluded non-included protected branches lose protection",
+                serde_json::json!({"include": ["^main$", "^feature-y$"], "exclude": ["^feature-"]}),
+                &["main", "feature-y"],
+                &["feature-x"],
+            ),
+        ];
+        for (name, policy, protect, unprotect) in cases {
+            let policy = repo(policy);
+            let selection = select_branches(&policy, &branches).expect("valid patterns");
+            let names = |list: &[&Branch]| list.iter().map(|b| b.name.clone()).collect::<Vec<_>>();
+            assert_eq!(
+                names(&selection.protect),
+                protect.to_vec(),
+                "{name}: managed"
+            );
+            assert_eq!(
+                names(&selection.unprotect),
+                unprotect.to_vec(),
+                "{name}: unprotected"
+            );
+        }
+        let bad = repo(serde_json::json!({"exclude": ["(unclosed"]}));
+        assert!(matches!(
+            select_branches(&bad, &branches),
+            Err(Error::BranchRegex { .. })
+        ));
+    }
+}
