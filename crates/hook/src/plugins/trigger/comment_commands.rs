@@ -41,32 +41,25 @@ have questions or suggestions related to my behavior, please file an issue again
 [kubernetes-sigs/prow](https://github.com/kubernetes-sigs/prow/issues/new?title=Prow%20issue:) \
 repository.";
 
-/// The text of a comment that commands are read from: fenced code blocks (```` ``` ```` or
-/// `~~~`) and quoted lines (`> ...`) are dropped, so quoting someone's `/test all` or
-/// showing it in a code block starts nothing.
+/// Prow's `markdown.DropCodeBlock` pattern: a fence (```` ``` ```` or `~~~`) at the start of a
+/// line up to the nearest closing fence alone on its line; an unclosed block stays.
+static CODE_BLOCK_RE: LazyLock<Regex> =
+    LazyLock::new(|| regex("(?msU)^```.*(\n```\n|\n```$)|(?msU)^~~~.*(\n~~~\n|\n~~~$)"));
+
+/// Prow's `markdown.DropCodeBlock`: the comment without its fenced code blocks.
+pub fn drop_code_blocks(body: &str) -> String {
+    CODE_BLOCK_RE.replace_all(body, "").into_owned()
+}
+
+/// The text of a comment that commands are read from: fenced code blocks are dropped as
+/// Prow does, and so are quoted lines (`> ...`), so quoting someone's `/test all` or showing it
+/// in a code block starts nothing.
 pub fn command_text(body: &str) -> String {
-    let mut out = Vec::new();
-    let mut fence: Option<&str> = None;
-    for line in body.lines() {
-        let trimmed = line.trim_start();
-        match fence {
-            Some(marker) => {
-                if trimmed.starts_with(marker) {
-                    fence = None;
-                }
-            }
-            None => {
-                if trimmed.starts_with("```") {
-                    fence = Some("```");
-                } else if trimmed.starts_with("~~~") {
-                    fence = Some("~~~");
-                } else if !trimmed.starts_with('>') {
-                    out.push(line.trim_end_matches('\r'));
-                }
-            }
-        }
-    }
-    out.join("\n")
+    drop_code_blocks(body)
+        .split('\n')
+        .filter(|line| !line.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Whether the comment concerns trigger at all (Prow's `commentMatchesTrigger`): a known
@@ -177,16 +170,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn code_blocks_are_dropped_as_prow_does() {
+        // Prow's `pkg/markdown/code_block_test.go` cases.
+        let stay = "should stay\nthis one should stay as well\nand this one too\n";
+        let block = "```\nshould be filtered out\nthis one should be filtered out as well\n```\n";
+        let with_language = "```shell\nshould be filtered out\n```\n";
+        let tilde = block.replace("```", "~~~");
+        let cases: Vec<(String, String)> = vec![
+            ("should stay".into(), "should stay".into()),
+            (stay.into(), stay.into()),
+            ("```\nshould be filtered out\n```".into(), "".into()),
+            (block.into(), "".into()),
+            (tilde.clone(), "".into()),
+            (format!("{stay}{block}{stay}"), format!("{stay}{stay}")),
+            (block.repeat(3) + &block[..block.len() - 1], "".into()),
+            (
+                format!("should stay\n{block}{with_language}{stay}{tilde}{stay}{with_language}"),
+                format!("should stay\n{stay}{stay}"),
+            ),
+            // Not a block: text after the closing fence, or no closing fence.
+            (
+                "```\nthis one is here to stay\n``` extra text".into(),
+                "```\nthis one is here to stay\n``` extra text".into(),
+            ),
+            (
+                "```\nthis one is here to stay".into(),
+                "```\nthis one is here to stay".into(),
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(drop_code_blocks(&body), want, "{body:?}");
+        }
+    }
+
+    #[test]
     fn command_text_drops_code_blocks_and_quotes() {
         let cases = [
             ("/test all", "/test all"),
             ("```\n/test all\n```\n/retest", "/retest"),
             ("~~~sh\n/retest\n~~~", ""),
             ("> /test all\nthanks", "thanks"),
-            ("  ```\n/ok-to-test\n  ```\nok\n", "ok"),
-            // An unterminated fence hides the rest of the comment, as in a rendered view.
-            ("```\n/test all", ""),
-            ("hello\r\n/retest\r\n", "hello\n/retest"),
+            ("hello\n/retest\n", "hello\n/retest\n"),
         ];
         for (body, want) in cases {
             assert_eq!(command_text(body), want, "{body:?}");
