@@ -288,3 +288,80 @@ async fn prune_help_comments(ctx: &TriggerContext<'_>, org: &str, repo: &str, nu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use prow_testkit::webhook::{PayloadEdit, payload};
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(kind: &str, name: &str, edit: impl FnOnce(PayloadEdit) -> PayloadEdit) -> Event {
+        let body = edit(PayloadEdit::new(payload(kind, name).expect("payload")).expect("parses"))
+            .repo("o", "r")
+            .number(5)
+            .into_bytes()
+            .expect("bytes");
+        Event::parse(kind, &body).expect("event parses")
+    }
+
+    #[test]
+    fn comments_from_every_comment_event() {
+        let issue_comment = event("issue_comment", "created", |e| {
+            e.on_pull_request()
+                .sender("bob")
+                .comment_body("/retest")
+                .set("/issue/user/login", json!("alice"))
+        });
+        let gc = GenericComment::from_event(&issue_comment).expect("a comment");
+        assert!(gc.created && gc.is_pr);
+        assert_eq!(
+            (gc.org.as_str(), gc.repo.as_str(), gc.number),
+            ("o", "r", 5)
+        );
+        assert_eq!(
+            (gc.commenter.as_str(), gc.issue_author.as_str()),
+            ("bob", "alice")
+        );
+        assert_eq!(gc.body, "/retest");
+
+        let plain_issue = event("issue_comment", "created", |e| e);
+        assert!(
+            !GenericComment::from_event(&plain_issue)
+                .expect("a comment")
+                .is_pr
+        );
+        let edited = event("issue_comment", "edited", |e| e.on_pull_request());
+        assert!(
+            !GenericComment::from_event(&edited)
+                .expect("a comment")
+                .created
+        );
+
+        let review = event("pull_request_review", "submitted", |e| {
+            e.sender("bob").comment_body("/test all")
+        });
+        let gc = GenericComment::from_event(&review).expect("a review");
+        assert!(gc.created && gc.is_pr);
+        assert_eq!(
+            (gc.commenter.as_str(), gc.body.as_str()),
+            ("bob", "/test all")
+        );
+        let dismissed = event("pull_request_review", "dismissed", |e| e);
+        assert!(
+            !GenericComment::from_event(&dismissed)
+                .expect("a review")
+                .created
+        );
+
+        let review_comment = event("pull_request_review_comment", "created", |e| {
+            e.comment_body("/retest")
+        });
+        let gc = GenericComment::from_event(&review_comment).expect("a review comment");
+        assert!(gc.created && gc.is_pr);
+        assert_eq!(gc.body, "/retest");
+
+        let push = event("push", "branch", |e| e);
+        assert!(GenericComment::from_event(&push).is_none());
+    }
+}
