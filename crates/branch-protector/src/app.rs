@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let options = Options {
         dry_run: cli.dry_run,
         enable_apps_restrictions: cli.enable_apps_restrictions,
+        enablement: cli.enablement.clone(),
     };
     let metrics = Metrics::default();
 

@@ -11,6 +11,8 @@ use prow_kube::client::ClientArgs;
 use prow_kube::leader::LeaderElectionArgs;
 use prow_kube::telemetry::LogArgs;
 
+use crate::enablement::Enablement;
+
 /// Prow's branchprotector default: 300 GitHub requests per hour.
 pub const DEFAULT_TOKENS_PER_HOUR: u32 = 300;
 /// Prow's branchprotector default burst.
@@ -46,6 +48,9 @@ pub struct Cli {
     /// GitHub connection.
     #[command(flatten)]
     pub github: GitHubFlags,
+    /// Orgs and repositories to act on.
+    #[command(flatten)]
+    pub enablement: Enablement,
     /// Logging.
     #[command(flatten)]
     pub log: LogArgs,

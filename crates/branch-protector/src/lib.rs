@@ -23,6 +23,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod enablement;
 pub mod error;
 pub mod metrics;
 pub mod plan;
@@ -31,6 +32,7 @@ pub mod protection;
 pub mod protector;
 
 pub use cli::Cli;
+pub use enablement::Enablement;
 pub use error::Error;
 pub use metrics::Metrics;
 pub use plan::{Change, plan, render_diff};

@@ -10,6 +10,7 @@ use prow_github::GitHub;
 use prow_github::types::Branch;
 use regex::Regex;
 
+use crate::enablement::Enablement;
 use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::plan::{Change, plan, render_diff};
@@ -31,6 +32,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Manage `restrictions.apps` (Prow's `--enable-apps-restrictions`).
     pub enable_apps_restrictions: bool,
+    /// Which orgs and repositories to act on.
+    pub enablement: Enablement,
 }
 
 /// A change planned for one branch.
@@ -102,6 +105,9 @@ impl Pass<'_> {
             return;
         }
         for org_name in bp.orgs.keys() {
+            if !self.options.enablement.enabled(org_name, "") {
+                continue;
+            }
             let org = org_policy(bp, org_name);
             if is_unmanaged(&org.policy)
                 && !org_has_managed_repos(&org)
@@ -117,6 +123,9 @@ impl Pass<'_> {
                 repos.extend(self.tested_repos_of(org_name));
             }
             for repo_name in repos {
+                if !self.options.enablement.enabled(org_name, &repo_name) {
+                    continue;
+                }
                 let repo = repo_policy(&org, &repo_name);
                 self.update_repo(org_name, &repo_name, &repo).await;
             }
@@ -135,6 +144,9 @@ impl Pass<'_> {
                 self.error(key.clone(), Error::BadPresubmitRepo(key.clone()));
                 continue;
             };
+            if !self.options.enablement.enabled(org_name, repo_name) {
+                continue;
+            }
             let repo = repo_policy(&org_policy(bp, org_name), repo_name);
             self.update_repo(org_name, repo_name, &repo).await;
         }

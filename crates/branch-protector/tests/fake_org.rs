@@ -295,3 +295,33 @@ async fn binary_dry_run_prints_the_diff_and_writes_nothing() {
     assert!(stdout.contains("+++ acme/tools=main (desired)\n"));
     assert_eq!(github.writes(), vec![]);
 }
+
+#[tokio::test]
+async fn disabled_repositories_are_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = load(dir.path());
+    let github = FakeGitHub::start().await.expect("fake GitHub starts");
+    github.load_state(state());
+    let options = Options {
+        enablement: branch_protector::Enablement {
+            disabled_repos: vec!["acme/docs".into(), "acme/tools".into()],
+            ..Default::default()
+        },
+        ..Options::default()
+    };
+    let report = protect(&client(&github), &config, &options, &Metrics::default()).await;
+    assert!(report.errors.is_empty(), "errors: {:?}", report.errors);
+    let mut want = expected_writes();
+    want.retain(|(_, path)| {
+        !path.starts_with("/repos/acme/docs/") && !path.starts_with("/repos/acme/tools/")
+    });
+    assert_eq!(write_set(&github), want);
+    assert!(
+        github
+            .requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/repos/acme/docs")
+                && !r.path.starts_with("/repos/acme/tools")),
+        "disabled repositories are not even read"
+    );
+}
