@@ -904,3 +904,36 @@ async fn primary_rate_limit_fault_from_the_admin_api() {
     assert_eq!(ok.status(), StatusCode::OK);
     assert!(remaining(&ok) > 0);
 }
+
+#[tokio::test]
+async fn branch_protection_reads_back_in_githubs_shape() {
+    let github = demo().await;
+    let client = reqwest::Client::new();
+    let url = format!(
+        "{}/repos/prow-rs-demo/hello/branches/main/protection",
+        github.url()
+    );
+    let body = json!({
+        "required_status_checks": {"strict": true, "contexts": ["unit"]},
+        "enforce_admins": true,
+        "required_pull_request_reviews": null,
+        "restrictions": null,
+        "required_linear_history": true,
+        "allow_force_pushes": false,
+        "allow_deletions": false,
+    });
+    let put = client.put(&url).json(&body).send().await.expect("put");
+    assert_eq!(put.status(), StatusCode::OK);
+    let read: Value = client
+        .get(&url)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(read["required_linear_history"], json!({"enabled": true}));
+    assert_eq!(read["allow_force_pushes"], json!({"enabled": false}));
+    assert_eq!(read["enforce_admins"]["enabled"], true);
+    assert_eq!(read["required_status_checks"]["contexts"], json!(["unit"]));
+}

@@ -563,6 +563,11 @@ fn protection_view(url: &str, doc: &Value) -> Value {
                            "enabled": doc["enforce_admins"].as_bool().unwrap_or(false)},
         "allow_force_pushes": enabled(&doc["allow_force_pushes"]),
         "allow_deletions": enabled(&doc["allow_deletions"]),
+        "required_linear_history": enabled(&doc["required_linear_history"]),
+        "required_conversation_resolution": enabled(&doc["required_conversation_resolution"]),
+        "block_creations": enabled(&doc["block_creations"]),
+        "lock_branch": enabled(&doc["lock_branch"]),
+        "allow_fork_syncing": enabled(&doc["allow_fork_syncing"]),
     });
     if let Some(object) = view.as_object_mut() {
         if !checks_view.is_null() {
