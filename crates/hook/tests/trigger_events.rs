@@ -953,3 +953,56 @@ async fn events_trigger_ignores_make_no_github_calls() {
     assert!(!paths.iter().any(|p| p.ends_with("/files")), "{paths:?}");
     assert_eq!(job_names(&world.prowjobs().await), ["manual"]);
 }
+
+#[tokio::test]
+async fn trusted_org_members_and_trusted_apps() {
+    let world = World::new(
+        "trigger-trusted-org",
+        "plugins:\n  prow-rs-demo: [trigger]\ntriggers:\n- repos: [prow-rs-demo]\n  trusted_org: prow-rs-friends\n  trusted_apps: [renovate]\n",
+        false,
+    )
+    .await;
+    world
+        .github
+        .state()
+        .add_org_member("prow-rs-friends", "dave", false);
+    // A member of the trusted org may run tests on an untrusted PR.
+    world
+        .deliver(
+            "issue_comment",
+            comment_event(STRANGER_PR, STRANGER, "dave", "/test unit"),
+            "t1",
+        )
+        .await;
+    assert_eq!(job_names(&world.prowjobs().await), ["unit"]);
+    // A PR opened by a trusted app runs its jobs without /ok-to-test.
+    world.github.state().put_pull(
+        ORG,
+        REPO,
+        pull(11, "renovate[bot]", "main", &["go.mod", "main.go"]),
+    );
+    let opened = pr_event("opened", 11, "renovate[bot]", "main")
+        .into_bytes()
+        .expect("bytes");
+    world.deliver("pull_request", opened, "t2").await;
+    let from_app: Vec<String> = world
+        .prowjobs()
+        .await
+        .iter()
+        .filter(|j| label(j, labels::REFS_PULL) == Some("11"))
+        .map(|j| j.spec.job.clone())
+        .collect();
+    assert_eq!(from_app, ["go", "unit"]);
+    // The welcome message names the trusted org for an untrusted author.
+    let stranger = pr_event("opened", STRANGER_PR, STRANGER, "main")
+        .into_bytes()
+        .expect("bytes");
+    world.deliver("pull_request", stranger, "t3").await;
+    let comments = world.comments_on(STRANGER_PR);
+    assert!(
+        comments.iter().any(|c| c.contains(
+            "or [prow-rs-friends](https://github.com/orgs/prow-rs-friends/people) member"
+        )),
+        "{comments:?}"
+    );
+}
