@@ -281,6 +281,11 @@ impl Plugin for Trigger {
         if !relevant {
             return Ok(());
         }
+        // Comments trigger never acts on (edits, issues, closed PRs) cost nothing more.
+        let comment = generic_comment::GenericComment::from_event(delivery.event);
+        if comment.as_ref().is_some_and(|c| !c.is_actionable()) {
+            return Ok(());
+        }
         let loaded = delivery.config.as_ref();
         let settings = loaded
             .plugins
@@ -302,8 +307,8 @@ impl Plugin for Trigger {
         let result = match delivery.event {
             Event::PullRequest(event) => pull_request::handle(&ctx, event).await,
             Event::Push(event) => push::handle(&ctx, event).await,
-            other => match generic_comment::GenericComment::from_event(other) {
-                Some(comment) => generic_comment::handle(&ctx, &comment).await,
+            _ => match &comment {
+                Some(comment) => generic_comment::handle(&ctx, comment).await,
                 None => Ok(()),
             },
         };

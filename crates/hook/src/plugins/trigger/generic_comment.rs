@@ -47,6 +47,11 @@ pub struct GenericComment {
 }
 
 impl GenericComment {
+    /// Whether trigger may act on it: a newly created comment on an open pull request.
+    pub fn is_actionable(&self) -> bool {
+        self.created && self.is_pr && self.issue_state == "open"
+    }
+
     /// The comment of an `issue_comment`, `pull_request_review` or
     /// `pull_request_review_comment` event; `None` for other events.
     pub fn from_event(event: &Event) -> Option<Self> {
@@ -97,8 +102,7 @@ impl GenericComment {
 /// # Errors
 /// A GitHub call or a ProwJob write failed.
 pub async fn handle(ctx: &TriggerContext<'_>, gc: &GenericComment) -> Result<(), TriggerError> {
-    if !gc.created || !gc.is_pr || gc.issue_state != "open" || is_bot(ctx.bot_login, &gc.commenter)
-    {
+    if !gc.is_actionable() || is_bot(ctx.bot_login, &gc.commenter) {
         return Ok(());
     }
     let (org, repo, number) = (gc.org.as_str(), gc.repo.as_str(), gc.number);
