@@ -19,6 +19,7 @@ use prow_kube::telemetry::{LogArgs, init_tracing};
 
 use crate::config_watch::{ConfigWatch, log_refused};
 use crate::dispatch::Dispatcher;
+use crate::hmac_watch::SharedHmac;
 use crate::metrics::HookMetrics;
 use crate::plugin::Services;
 use crate::plugins::cat::{self, Cat, CatConfig};
@@ -148,8 +149,9 @@ pub async fn run(args: HookArgs) -> anyhow::Result<()> {
         max_concurrent_events: args.max_concurrent_events,
         ..HookOptions::default()
     };
+    let secrets = SharedHmac::from(secrets);
     let (router, workers) = server::build(
-        secrets,
+        secrets.clone(),
         config.clone(),
         Arc::clone(&plugins),
         dispatcher,
@@ -173,6 +175,14 @@ pub async fn run(args: HookArgs) -> anyhow::Result<()> {
         server::serve(listener, http.instrument(router), shutdown.clone()),
     );
     tasks.spawn("events", workers.run());
+    tasks.spawn(
+        "hmac-reload",
+        secrets.watch(
+            args.hmac_secret_file.clone(),
+            Duration::from_secs(10),
+            shutdown.clone(),
+        ),
+    );
     let poll = Duration::from_secs(args.config_poll_seconds.max(1));
     let reported = Arc::clone(&plugins);
     tasks.spawn(

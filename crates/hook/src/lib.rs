@@ -12,6 +12,7 @@ pub mod app;
 pub mod config_watch;
 pub mod delivery_dedupe;
 pub mod dispatch;
+pub mod hmac_watch;
 pub mod metrics;
 pub mod plugin;
 pub mod plugins;

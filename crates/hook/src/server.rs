@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config_watch::ConfigWatch;
 use crate::delivery_dedupe::{DEFAULT_CAPACITY, DeliveryDedupe};
 use crate::dispatch::{Dispatcher, QueuedEvent};
+use crate::hmac_watch::SharedHmac;
 use crate::metrics::{EventLabels, HookMetrics};
 use crate::plugin::PluginHelp;
 use crate::registry::PluginRegistry;
@@ -224,7 +225,7 @@ pub fn verify_and_parse(
 }
 
 struct Intake {
-    secrets: HmacSecrets,
+    secrets: SharedHmac,
     queue: mpsc::Sender<QueuedEvent>,
     dedupe: Mutex<DeliveryDedupe>,
     config: ConfigWatch,
@@ -276,7 +277,7 @@ impl EventWorkers {
 
 /// Builds the hook router and the workers that handle what it accepts.
 pub fn build(
-    secrets: HmacSecrets,
+    secrets: impl Into<SharedHmac>,
     config: ConfigWatch,
     registry: Arc<PluginRegistry>,
     dispatcher: Arc<Dispatcher>,
@@ -291,7 +292,7 @@ pub fn build(
         max_concurrent: options.max_concurrent_events,
     };
     let intake = Arc::new(Intake {
-        secrets,
+        secrets: secrets.into(),
         queue: sender,
         dedupe: Mutex::new(DeliveryDedupe::new(options.dedupe_capacity)),
         config,
@@ -357,7 +358,7 @@ async fn accept(
         return Err(Rejection::TooLarge);
     }
     let body = read_capped(body, limit).await?;
-    let event = verify_and_parse(&intake.secrets, &delivery, &body)?;
+    let event = verify_and_parse(&intake.secrets.current(), &delivery, &body)?;
     drop(body);
     if !lock(&intake.dedupe).first_sighting(&delivery.delivery_id) {
         intake.metrics.duplicates.inc();

@@ -40,6 +40,7 @@ enum Behaviour {
     Record,
     Fail,
     Panic,
+    Hang,
 }
 
 #[async_trait]
@@ -67,6 +68,7 @@ impl Plugin for TestPlugin {
             Behaviour::Record => Ok(()),
             Behaviour::Fail => Err(PluginError::new("this plugin always fails")),
             Behaviour::Panic => panic!("this plugin always panics"),
+            Behaviour::Hang => std::future::pending().await,
         }
     }
 }
@@ -140,6 +142,14 @@ async fn start_cat_api() -> (String, Arc<AtomicUsize>) {
 }
 
 async fn start(extra: Vec<Arc<dyn Plugin>>, plugins: &str) -> Harness {
+    start_with_timeout(extra, plugins, Duration::from_secs(30)).await
+}
+
+async fn start_with_timeout(
+    extra: Vec<Arc<dyn Plugin>>,
+    plugins: &str,
+    plugin_timeout: Duration,
+) -> Harness {
     let control_plane = ControlPlane::shared().await;
     let namespace = control_plane.test_namespace("hook-server").await;
     let kube = control_plane.client();
@@ -192,7 +202,7 @@ async fn start(extra: Vec<Arc<dyn Plugin>>, plugins: &str) -> Harness {
         Arc::clone(&registry),
         services,
         metrics.clone(),
-        Duration::from_secs(30),
+        plugin_timeout,
     ));
     let (router, workers) = server::build(
         HmacSecrets::Single(vec![Secret::new(
@@ -513,4 +523,28 @@ async fn plugin_help_lists_plugins_and_their_commands() {
         .expect("get");
     assert_eq!(bad.status().as_u16(), 400);
     harness.drain().await;
+}
+
+#[tokio::test]
+async fn a_hanging_plugin_times_out_and_the_others_finish() {
+    let (hanging, hanging_seen) = recorder("hanging", Behaviour::Hang);
+    let (recording, seen) = recorder("recording", Behaviour::Record);
+    let harness = start_with_timeout(
+        vec![hanging, recording],
+        "plugins:\n  prow-rs-demo/hello: [hanging, recording]\n",
+        Duration::from_millis(300),
+    )
+    .await;
+    let sender = WebhookSender::new(format!("{}/hook", harness.url), SECRET.to_vec());
+    let response = sender
+        .send("issue_comment", meow_comment())
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    // Draining returns only because the hanging plugin is cut off by its timeout.
+    let harness = harness.drain().await;
+    assert_eq!(hanging_seen.lock().expect("lock").len(), 1);
+    assert_eq!(seen.lock().expect("lock").len(), 1);
+    assert_eq!(harness.metrics.plugin_failures("hanging", "timeout"), 1);
+    assert_eq!(harness.metrics.plugin_failures("recording", "timeout"), 0);
 }
