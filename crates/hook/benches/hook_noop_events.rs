@@ -1,0 +1,246 @@
+//! Throughput, latency and memory of hook's full HTTP path with the kubernetes instance of
+//! the Prow config corpus loaded (3,849 jobs, its plugins.yaml): signed `issue_comment`
+//! events that start no job (a plain comment on a kubernetes/kubernetes PR) go through
+//! validation, signature check, parsing, de-duplication, the queue and plugin dispatch
+//! (trigger, cat, config-updater as enabled by the corpus), in one process on loopback.
+//!
+//! `cargo bench -p hook --bench hook_noop_events` (or `hack/bench-hook.sh`). Bounded:
+//! `HOOK_BENCH_EVENTS` events (default 20 000), `HOOK_BENCH_CONCURRENCY` senders
+//! (default 8), at most `HOOK_BENCH_SECONDS` seconds of sending (default 60).
+//! GitHub is the in-process fake behind the dry-run wrapper; Kubernetes is never called by a
+//! no-op event (the client points at a closed loopback port, so any call would show up as a
+//! plugin error in the output).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use hook::config_watch::ConfigWatch;
+use hook::dispatch::Dispatcher;
+use hook::metrics::HookMetrics;
+use hook::plugin::Services;
+use hook::plugins::cat::{Cat, CatConfig};
+use hook::plugins::config_updater::ConfigUpdater;
+use hook::plugins::trigger::Trigger;
+use hook::registry::PluginRegistry;
+use hook::server::{self, HookOptions};
+use prow_config::LoadOptions;
+use prow_github::webhook::{HmacSecrets, sign_256};
+use prow_github::{ClientConfig, Credentials, DryRunGitHub, GitHubClient, Secret};
+use prow_testkit::fake_github::FakeGitHub;
+use prow_testkit::webhook::{PayloadEdit, payload};
+use tokio_util::sync::CancellationToken;
+
+const SECRET: &str = "bench-secret";
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn corpus_root() -> PathBuf {
+    std::env::var_os("PROW_CORPUS_DIR")
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/prow-configs"),
+            PathBuf::from,
+        )
+        .join("kubernetes/test-infra/config")
+}
+
+/// `VmRSS` and `VmHWM` of this process, in MiB.
+fn memory_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let events = env_number("HOOK_BENCH_EVENTS", 20_000);
+    let concurrency = env_number("HOOK_BENCH_CONCURRENCY", 8).max(1);
+    let max_seconds = env_number("HOOK_BENCH_SECONDS", 60) as u64;
+
+    let root = corpus_root();
+    let started = Instant::now();
+    let config = ConfigWatch::load(LoadOptions {
+        config_path: root.join("prow/config.yaml"),
+        job_config_path: Some(root.join("jobs")),
+        plugin_config_path: Some(root.join("prow/plugins.yaml")),
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let loaded = config.current();
+    let jobs = loaded.config.presubmit_count()
+        + loaded.config.postsubmit_count()
+        + loaded.config.periodic_count();
+    let (rss_config, _) = memory_mib();
+    println!(
+        "config: {jobs} jobs loaded in {:.2?}; RSS after load {rss_config:.1} MiB",
+        started.elapsed()
+    );
+
+    let github = FakeGitHub::start().await?;
+    let client = GitHubClient::new(
+        ClientConfig {
+            endpoint: github.url(),
+            ..ClientConfig::default()
+        },
+        Credentials::Token(Secret::new("bench-token")),
+    )?;
+    let kube = kube::Client::try_from(kube::Config::new("http://127.0.0.1:9".parse()?))?;
+    let services = Services {
+        github: Arc::new(DryRunGitHub::new(client)),
+        kube,
+        bot_login: "k8s-ci-robot".to_string(),
+        dry_run: true,
+    };
+    let mut registry = PluginRegistry::new();
+    registry.register(Arc::new(Trigger));
+    registry.register(Arc::new(ConfigUpdater::new()));
+    registry.register(Arc::new(Cat::new(
+        "http://127.0.0.1:9/v1/images/search?format=json",
+        CatConfig::default(),
+    )));
+    let registry = Arc::new(registry);
+    let metrics = HookMetrics::default();
+    let dispatcher = Arc::new(Dispatcher::new(
+        Arc::clone(&registry),
+        services,
+        metrics.clone(),
+        Duration::from_secs(30),
+    ));
+    let (router, workers) = server::build(
+        HmacSecrets::Single(vec![Secret::new(SECRET)]),
+        config,
+        registry,
+        dispatcher,
+        metrics.clone(),
+        HookOptions::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    let shutdown = CancellationToken::new();
+    let server_task = tokio::spawn(server::serve(listener, router, shutdown.clone()));
+    let workers_task = tokio::spawn(workers.run());
+
+    let body = PayloadEdit::new(payload("issue_comment", "created")?)?
+        .repo("kubernetes", "kubernetes")
+        .number(123_456)
+        .comment_body("Thanks for the review! I will update the docs in a follow-up.")
+        .on_pull_request()
+        .into_bytes()?;
+    let signature = sign_256(&Secret::new(SECRET), &body);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(max_seconds);
+    let send_start = Instant::now();
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (http, url, body, signature, next) = (
+            http.clone(),
+            url.clone(),
+            body.clone(),
+            signature.clone(),
+            Arc::clone(&next),
+        );
+        senders.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0usize;
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= events || Instant::now() >= deadline {
+                    break;
+                }
+                let sent = Instant::now();
+                let response = http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-github-event", "issue_comment")
+                    .header("x-github-delivery", format!("bench-{index}"))
+                    .header("x-hub-signature-256", &signature)
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        latencies.push(sent.elapsed());
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (latencies, failures)
+        });
+    }
+    let mut latencies = Vec::with_capacity(events);
+    let mut failures = 0;
+    while let Some(joined) = senders.join_next().await {
+        let (mut some, failed) = joined?;
+        latencies.append(&mut some);
+        failures += failed;
+    }
+    let sending = send_start.elapsed();
+    shutdown.cancel();
+    server_task.await??;
+    let _ = workers_task.await?;
+    let handled = send_start.elapsed();
+
+    latencies.sort();
+    let accepted = latencies.len();
+    let (rss, hwm) = memory_mib();
+    let plugin_errors: u64 = ["trigger", "cat", "config-updater"]
+        .iter()
+        .flat_map(|p| ["error", "panic", "timeout"].map(|k| metrics.plugin_failures(p, k)))
+        .sum();
+    println!(
+        "events: {accepted} accepted, {failures} failed, {concurrency} concurrent senders, body {} bytes",
+        body.len()
+    );
+    println!(
+        "throughput: {:.0} events/s answered; {:.0} events/s handled (queue drained)",
+        accepted as f64 / sending.as_secs_f64(),
+        accepted as f64 / handled.as_secs_f64()
+    );
+    println!(
+        "latency (POST to 200): p50 {:.2?}, p90 {:.2?}, p99 {:.2?}, max {:.2?}",
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 90.0),
+        percentile(&latencies, 99.0),
+        latencies.last().copied().unwrap_or_default()
+    );
+    println!(
+        "plugins: {plugin_errors} errors; GitHub requests {}; duplicates {}",
+        github.requests().len(),
+        metrics.duplicates.get()
+    );
+    println!(
+        "memory (whole process: hook, load generator, fake GitHub): RSS {rss:.1} MiB, peak {hwm:.1} MiB"
+    );
+    Ok(())
+}
