@@ -80,7 +80,7 @@ pub async fn handle(
             build_all_if_trusted(ctx, &org, &repo, pr, presubmits).await
         }
         PullRequestAction::Edited => {
-            let base_changed = event.previous_base_ref().is_some()
+            let base_changed = event.previous_base_ref().is_some_and(|r| !r.is_empty())
                 || event
                     .changes
                     .as_ref()
