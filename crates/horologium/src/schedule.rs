@@ -3,7 +3,8 @@
 //!
 //! For every periodic, the latest existing run (the periodic ProwJob of that job with the
 //! latest start time) decides:
-//! - no earlier run: start at once ([`ScheduledRun::First`]);
+//! - no earlier run: start at once ([`ScheduledRun::First`]), unless it is a cron that never
+//!   fires (`0 0 31 2 *`, how the corpus disables a periodic);
 //! - the latest run has not finished: wait (never two runs at once);
 //! - `interval`: due once `interval` has passed since the latest run started;
 //! - `minimum_interval`: due once it has passed since the latest run finished;
@@ -93,6 +94,11 @@ fn due_run(
     now: Timestamp,
 ) -> Result<Option<ScheduledRun>, Error> {
     let trigger = trigger_for(periodic)?;
+    if let Trigger::Cron(schedule) = &trigger
+        && !schedule.ever_fires(now)
+    {
+        return Ok(None);
+    }
     let Some(latest) = latest else {
         return Ok(Some(ScheduledRun::First));
     };
@@ -218,6 +224,13 @@ mod tests {
                 vec![],
                 "2026-11-26T10:00:00Z",
                 Some(ScheduledRun::First),
+            ),
+            (
+                "cron that never fires, no earlier run: never",
+                periodic("p", "0 0 31 2 *", "", ""),
+                vec![],
+                "2026-11-26T10:00:00Z",
+                None,
             ),
             (
                 "interval not yet elapsed",

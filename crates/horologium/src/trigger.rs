@@ -52,10 +52,19 @@ impl CronSchedule {
         let spec = spec.replace('?', "*");
         let cron = CronParser::builder()
             .seconds(Seconds::Optional)
+            // robfig reads `N/step` as `N-max/step`
+            .sloppy_ranges(true)
             .build()
             .parse(&spec)
             .map_err(|e| e.to_string())?;
         Ok(CronSchedule { cron, zone })
+    }
+
+    /// Whether the schedule fires at all around `now` (`0 0 31 2 *`, February 31st, never
+    /// does: a way to write a disabled periodic).
+    pub fn ever_fires(&self, now: Timestamp) -> bool {
+        let zoned = now.to_zoned(self.zone.clone());
+        self.last_fire(now).is_some() || self.cron.find_next_occurrence(&zoned, false).is_ok()
     }
 
     /// The latest fire time at or before `now`, if any within the search limit.
@@ -175,6 +184,16 @@ mod tests {
                 "{expr} at {now}"
             );
         }
+    }
+
+    #[test]
+    fn a_cron_that_never_fires_is_recognised() {
+        let now = ts("2026-11-26T10:20:00Z");
+        let never = CronSchedule::parse("0 0 31 2 *").expect("valid");
+        assert!(!never.ever_fires(now));
+        assert_eq!(never.last_fire(now), None);
+        let yearly = CronSchedule::parse("0 0 29 2 *").expect("valid");
+        assert!(yearly.ever_fires(now));
     }
 
     #[test]
