@@ -56,9 +56,21 @@ pub struct HookArgs {
     /// Path to the webhook HMAC secret file (Prow's format: one token, or `org/repo:` lists).
     #[arg(long, env = "HMAC_SECRET_FILE", default_value = "/etc/webhook/hmac")]
     pub hmac_secret_file: PathBuf,
-    /// Log GitHub writes instead of making them, and write nothing to Kubernetes.
-    #[arg(long, env = "DRY_RUN", default_value_t = false)]
+    /// Dry run: log GitHub writes instead of making them and write nothing to Kubernetes.
+    /// On by default, as in Prow: deployments pass `--dry-run=false`.
+    #[arg(
+        long,
+        env = "DRY_RUN",
+        default_value_t = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
     pub dry_run: bool,
+    /// On shutdown, how long queued and running events may take to finish (Go duration).
+    #[arg(long, env = "GRACE_PERIOD", default_value = "180s", value_parser = parse_grace)]
+    pub grace_period: Duration,
     /// Seconds between checks of the config files for changes.
     #[arg(long, env = "CONFIG_POLL_SECONDS", default_value_t = 3)]
     pub config_poll_seconds: u64,
@@ -83,6 +95,10 @@ pub struct HookArgs {
     /// Logging.
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+fn parse_grace(text: &str) -> Result<Duration, String> {
+    prow_config::parse_duration(text).map_err(|e| e.to_string())
 }
 
 /// The built-in plugins: `trigger`, `config-updater` and `cat`.
@@ -174,7 +190,10 @@ pub async fn run(args: HookArgs) -> anyhow::Result<()> {
         "hook",
         server::serve(listener, http.instrument(router), shutdown.clone()),
     );
-    tasks.spawn("events", workers.run());
+    tasks.spawn(
+        "events",
+        workers.run_with_grace(shutdown.clone(), args.grace_period),
+    );
     tasks.spawn(
         "hmac-reload",
         secrets.watch(
@@ -193,4 +212,51 @@ pub async fn run(args: HookArgs) -> anyhow::Result<()> {
     );
     tasks.join().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Result<HookArgs, String> {
+        let base = ["hook", "--github-token-path", "/etc/github/oauth"];
+        HookArgs::try_parse_from(base.iter().chain(args)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn flags_as_prow() {
+        let defaults = parse(&[]).expect("parses");
+        assert_eq!(defaults.port, 8888);
+        assert!(
+            defaults.dry_run,
+            "Prow's hook is dry-run unless told otherwise"
+        );
+        assert_eq!(defaults.grace_period, Duration::from_secs(180));
+        assert_eq!(
+            defaults.config_path,
+            PathBuf::from("/etc/config/config.yaml")
+        );
+        assert_eq!(
+            defaults.plugin_config,
+            PathBuf::from("/etc/plugins/plugins.yaml")
+        );
+        assert_eq!(
+            defaults.hmac_secret_file,
+            PathBuf::from("/etc/webhook/hmac")
+        );
+
+        let cases: &[(&[&str], bool)] = &[
+            (&["--dry-run"], true),
+            (&["--dry-run=true"], true),
+            (&["--dry-run=false"], false),
+        ];
+        for (args, want) in cases {
+            assert_eq!(parse(args).expect("parses").dry_run, *want, "{args:?}");
+        }
+        let custom = parse(&["--grace-period", "1m30s", "--port", "9999"]).expect("parses");
+        assert_eq!(custom.grace_period, Duration::from_secs(90));
+        assert_eq!(custom.port, 9999);
+        assert!(parse(&["--grace-period", "soon"]).is_err());
+    }
 }

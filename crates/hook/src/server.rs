@@ -253,7 +253,36 @@ impl std::fmt::Debug for EventWorkers {
 impl EventWorkers {
     /// Handles events until the queue is closed (every router clone dropped) and empty, then
     /// waits for the events still running.
-    pub async fn run(mut self) -> Result<(), std::convert::Infallible> {
+    pub async fn run(self) -> Result<(), std::convert::Infallible> {
+        self.run_with_grace(CancellationToken::new(), Duration::MAX)
+            .await
+    }
+
+    /// As [`EventWorkers::run`], but once `shutdown` is cancelled the remaining queued and
+    /// running events get at most `grace` to finish (Prow's `--grace-period`); whatever is
+    /// left then is abandoned and logged.
+    pub async fn run_with_grace(
+        self,
+        shutdown: CancellationToken,
+        grace: Duration,
+    ) -> Result<(), std::convert::Infallible> {
+        let metrics = self.metrics.clone();
+        let mut drained = std::pin::pin!(self.drain());
+        tokio::select! {
+            () = &mut drained => return Ok(()),
+            () = shutdown.cancelled() => {}
+        }
+        if tokio::time::timeout(grace, drained).await.is_err() {
+            tracing::warn!(
+                abandoned = metrics.events_in_flight.get(),
+                grace_seconds = grace.as_secs_f64(),
+                "grace period over; abandoning the events still queued or running"
+            );
+        }
+        Ok(())
+    }
+
+    async fn drain(mut self) {
         let slots = Arc::new(Semaphore::new(self.max_concurrent.max(1)));
         let mut running = JoinSet::new();
         while let Some(queued) = self.queue.recv().await {
@@ -271,7 +300,6 @@ impl EventWorkers {
         }
         while running.join_next().await.is_some() {}
         tracing::info!("event queue drained");
-        Ok(())
     }
 }
 

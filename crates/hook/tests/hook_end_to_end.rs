@@ -142,7 +142,7 @@ async fn member_opens_a_pr_and_presubmits_exist() {
         ])
         .args(["--config-path", &config, "--plugin-config", &plugins])
         .args(["--hmac-secret-file", &hmac, "--github-token-path", &token])
-        .args(["--github-endpoint", &github.url()])
+        .args(["--github-endpoint", &github.url(), "--dry-run=false"])
         .arg("--kubeconfig")
         .arg(control_plane.kubeconfig_path())
         .env("RUST_LOG", "info")

@@ -142,13 +142,14 @@ async fn start_cat_api() -> (String, Arc<AtomicUsize>) {
 }
 
 async fn start(extra: Vec<Arc<dyn Plugin>>, plugins: &str) -> Harness {
-    start_with_timeout(extra, plugins, Duration::from_secs(30)).await
+    start_with_timeout(extra, plugins, Duration::from_secs(30), Duration::MAX).await
 }
 
 async fn start_with_timeout(
     extra: Vec<Arc<dyn Plugin>>,
     plugins: &str,
     plugin_timeout: Duration,
+    grace: Duration,
 ) -> Harness {
     let control_plane = ControlPlane::shared().await;
     let namespace = control_plane.test_namespace("hook-server").await;
@@ -220,8 +221,9 @@ async fn start_with_timeout(
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(server::serve(listener, router, shutdown.clone()));
+    let grace_token = shutdown.clone();
     let workers = tokio::spawn(async move {
-        let _ = workers.run().await;
+        let _ = workers.run_with_grace(grace_token, grace).await;
     });
     Harness {
         url,
@@ -533,6 +535,7 @@ async fn a_hanging_plugin_times_out_and_the_others_finish() {
         vec![hanging, recording],
         "plugins:\n  prow-rs-demo/hello: [hanging, recording]\n",
         Duration::from_millis(300),
+        Duration::MAX,
     )
     .await;
     let sender = WebhookSender::new(format!("{}/hook", harness.url), SECRET.to_vec());
@@ -547,4 +550,37 @@ async fn a_hanging_plugin_times_out_and_the_others_finish() {
     assert_eq!(seen.lock().expect("lock").len(), 1);
     assert_eq!(harness.metrics.plugin_failures("hanging", "timeout"), 1);
     assert_eq!(harness.metrics.plugin_failures("recording", "timeout"), 0);
+}
+
+#[tokio::test]
+async fn shutdown_abandons_what_the_grace_period_does_not_cover() {
+    let (hanging, hanging_seen) = recorder("hanging", Behaviour::Hang);
+    let harness = start_with_timeout(
+        vec![hanging],
+        "plugins:\n  prow-rs-demo/hello: [hanging]\n",
+        Duration::from_secs(3600),
+        Duration::from_millis(200),
+    )
+    .await;
+    let sender = WebhookSender::new(format!("{}/hook", harness.url), SECRET.to_vec());
+    let response = sender
+        .send("issue_comment", meow_comment())
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    for _ in 0..500 {
+        if !hanging_seen.lock().expect("lock").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(hanging_seen.lock().expect("lock").len(), 1);
+    // The plugin would run for an hour; draining returns because the grace period ends.
+    let harness = harness.drain().await;
+    assert_eq!(
+        harness.metrics.events_in_flight.get(),
+        1,
+        "one event abandoned"
+    );
+    assert_eq!(harness.metrics.plugin_failures("hanging", "timeout"), 0);
 }
