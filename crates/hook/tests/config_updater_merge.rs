@@ -317,9 +317,13 @@ async fn merged_config_pr_updates_configmaps_and_comments() {
         .managed_fields
         .iter()
         .flatten()
-        .filter_map(|m| m.manager.as_deref())
+        .map(|m| (m.manager.as_deref(), m.operation.as_deref()))
         .collect();
-    assert_eq!(managers, ["prow-rs-hook"]);
+    assert!(
+        managers.iter().all(|(m, _)| *m == Some("prow-rs-hook"))
+            && managers.iter().any(|(_, op)| *op == Some("Apply")),
+        "hook's field manager only, applying: {managers:?}"
+    );
 
     let jobs = fx
         .config_maps()

@@ -3,7 +3,8 @@
 //! The new content is computed from the current object (pure: [`desired_config_map`]) and
 //! written with server-side apply under hook's field manager, with the current
 //! `resourceVersion` as a precondition (a concurrent writer makes the apply fail with 409 and
-//! it is recomputed). Keys the PR removed are left out of the applied object; one still
+//! it is recomputed); an absent ConfigMap is created first (same field manager; a racing
+//! creator gets AlreadyExists and retries as an update), then applied. Keys the PR removed are left out of the applied object; one still
 //! present afterwards (also owned by another field manager, e.g. the `kubectl apply` that
 //! created the ConfigMap) is removed with a merge patch.
 
@@ -16,15 +17,16 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
-use kube::api::{Patch, PatchParams};
+use kube::api::{Patch, PatchParams, PostParams};
 
 use super::plan::{ConfigMapId, KeyUpdate};
 
 /// The key Prow writes the merge commit sha to (`config.ConfigVersionFileName`).
 pub const VERSION_KEY: &str = "VERSION";
 
-/// Attempts when the ConfigMap changes between read and apply.
-const APPLY_ATTEMPTS: usize = 3;
+/// Attempts when the ConfigMap changes (or is created) between read and write: enough for
+/// a handful of merges landing at once, each round letting at least one writer through.
+const WRITE_ATTEMPTS: usize = 5;
 
 /// Labels Prow sets on a ConfigMap that has none.
 fn prow_labels() -> BTreeMap<String, String> {
@@ -139,19 +141,32 @@ pub async fn write_config_map(
             );
             return Ok(());
         }
+        // An absent ConfigMap is created with a plain create, so that of two writers racing
+        // to create it one gets AlreadyExists and retries: two creating applies from the same
+        // field manager would silently drop the keys of the first. The next round applies the
+        // same content, so hook owns the fields as an applier and a redelivery is a no-op.
+        if current.is_none() {
+            let create = PostParams {
+                field_manager: Some(prow_api::field_manager::HOOK.to_string()),
+                ..PostParams::default()
+            };
+            match api.create(&create, &desired).await {
+                Ok(_) => continue,
+                Err(kube::Error::Api(status))
+                    if status.is_already_exists() && attempt < WRITE_ATTEMPTS =>
+                {
+                    tracing::debug!(configmap = %id.name, attempt, "configmap created meanwhile, retrying");
+                    continue;
+                }
+                Err(e) => return Err(format!("create config map err: {e}")),
+            }
+        }
         match api.patch(&id.name, &params, &Patch::Apply(&desired)).await {
-            Ok(applied) => return remove_leftover_keys(&api, id, updates, &applied).await,
-            Err(kube::Error::Api(status)) if status.is_conflict() && attempt < APPLY_ATTEMPTS => {
+            Ok(written) => return remove_leftover_keys(&api, id, updates, &written).await,
+            Err(kube::Error::Api(status)) if status.is_conflict() && attempt < WRITE_ATTEMPTS => {
                 tracing::debug!(configmap = %id.name, attempt, "configmap changed meanwhile, retrying");
             }
-            Err(e) => {
-                let verb = if current.is_some() {
-                    "update"
-                } else {
-                    "create"
-                };
-                return Err(format!("{verb} config map err: {e}"));
-            }
+            Err(e) => return Err(format!("update config map err: {e}")),
         }
     }
 }
