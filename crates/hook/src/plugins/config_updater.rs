@@ -14,7 +14,8 @@
 //! [`ConfigUpdater::with_clusters`], otherwise that ConfigMap fails with Prow's error.
 //!
 //! Differences from Prow, on purpose: writes are server-side apply (field manager
-//! `prow-rs-hook`) with a `resourceVersion` precondition; with several matching patterns the
+//! `prow-rs-hook`) with a `resourceVersion` precondition, retried on conflicts (an absent
+//! ConfigMap is created first, see [`config_map`]); with several matching patterns the
 //! first in sorted order wins (Prow: random map order); `cluster_groups` keep
 //! `use_full_path_as_key` (Prow drops it there); a redelivered event does not post the same
 //! comment twice.
