@@ -247,16 +247,20 @@ fn pod_deletion_reason(
         }
         // the job is still running: plank would start a new Pod
         Some(None) => None,
+        // Prow's order: age first, then the TTL
         Some(Some(completed)) => {
-            if older_than(*completed, terminated_pod_ttl, now) {
-                return Some(Reason::PodTtled);
-            }
             let started = pod
                 .status
                 .as_ref()
                 .and_then(|s| s.start_time.as_ref())
-                .map(|t| t.0)?;
-            older_than(started, max_pod_age, now).then_some(Reason::PodAged)
+                .map(|t| t.0);
+            if started.is_some_and(|started| older_than(started, max_pod_age, now)) {
+                Some(Reason::PodAged)
+            } else if older_than(*completed, terminated_pod_ttl, now) {
+                Some(Reason::PodTtled)
+            } else {
+                None
+            }
         }
     }
 }
@@ -436,6 +440,14 @@ mod tests {
             ),
             // running for 10h: its pod stays whatever its age
             job("running", Presubmit, "a", "2026-11-26T02:00:00Z", None),
+            // finished 2h ago, pod started 8h ago: both rules apply, age wins (Prow's order)
+            job(
+                "both",
+                Presubmit,
+                "a",
+                "2026-11-26T04:00:00Z",
+                Some("2026-11-26T10:00:00Z"),
+            ),
             // the pod names its job through prow.k8s.io/id
             job(
                 "by-id",
@@ -465,6 +477,12 @@ mod tests {
                     &[PROW],
                     "2026-11-26T11:00:00Z",
                     Some("2026-11-26T11:00:01Z"),
+                ),
+                pod(
+                    "both",
+                    &[PROW],
+                    "2026-11-26T04:00:00Z",
+                    Some("2026-11-26T04:00:01Z"),
                 ),
                 pod(
                     "running",
@@ -502,6 +520,7 @@ mod tests {
         let want = vec![
             deletion(default.clone(), "ttl", Reason::PodTtled),
             deletion(default.clone(), "aged", Reason::PodAged),
+            deletion(default.clone(), "both", Reason::PodAged),
             deletion(default.clone(), "renamed", Reason::PodTtled),
             deletion(default, "orphan", Reason::PodOrphaned),
         ];
