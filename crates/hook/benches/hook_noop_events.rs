@@ -5,8 +5,11 @@
 //! (trigger, cat, config-updater as enabled by the corpus), in one process on loopback.
 //!
 //! `cargo bench -p hook --bench hook_noop_events` (or `hack/bench-hook.sh`). Bounded:
-//! `HOOK_BENCH_EVENTS` events (default 20 000), `HOOK_BENCH_CONCURRENCY` senders
-//! (default 8), at most `HOOK_BENCH_SECONDS` seconds of sending (default 60).
+//! two phases of `HOOK_BENCH_EVENTS` events each (default 20 000) from
+//! `HOOK_BENCH_CONCURRENCY` senders (default 8): first paced at `HOOK_BENCH_RATE` events/s
+//! (default 2 000, the target load: latency under load), then as fast as possible (maximum
+//! throughput); each phase stops after `HOOK_BENCH_SECONDS` seconds (default 60). Then one
+//! reload of the corpus is timed.
 //! GitHub is the in-process fake behind the dry-run wrapper; Kubernetes is never called by a
 //! no-op event (the client points at a closed loopback port, so any call would show up as a
 //! plugin error in the output).
@@ -132,6 +135,7 @@ async fn run() -> anyhow::Result<()> {
         metrics.clone(),
         Duration::from_secs(30),
     ));
+    let reload_watch = config.clone();
     let (router, workers) = server::build(
         HmacSecrets::Single(vec![Secret::new(SECRET)]),
         config,
@@ -157,22 +161,122 @@ async fn run() -> anyhow::Result<()> {
         .pool_max_idle_per_host(concurrency)
         .build()?;
 
+    let target_rate = env_number("HOOK_BENCH_RATE", 2_000);
+    let mut phases = Vec::new();
+    for (name, rate) in [("paced", Some(target_rate)), ("unpaced", None)] {
+        let offset = phases.len() * events;
+        let phase = send_phase(
+            &http,
+            &url,
+            &body,
+            &signature,
+            offset,
+            events,
+            concurrency,
+            rate,
+            max_seconds,
+        )
+        .await?;
+        phases.push((name, rate, phase));
+    }
+    shutdown.cancel();
+    server_task.await??;
+    let _ = workers_task.await?;
+
+    let (rss, hwm) = memory_mib();
+    let plugin_errors: u64 = ["trigger", "cat", "config-updater"]
+        .iter()
+        .flat_map(|p| ["error", "panic", "timeout"].map(|k| metrics.plugin_failures(p, k)))
+        .sum();
+    println!(
+        "events: {events} per phase, {concurrency} concurrent senders, body {} bytes",
+        body.len()
+    );
+    for (name, rate, phase) in &phases {
+        let offered = rate.map_or("as fast as possible".to_string(), |r| {
+            format!("{r}/s offered")
+        });
+        println!(
+            "{name} ({offered}): {} accepted, {} failed, {:.0} events/s; latency p50 {:.2?}, p90 {:.2?}, p99 {:.2?}, max {:.2?}",
+            phase.latencies.len(),
+            phase.failures,
+            phase.latencies.len() as f64 / phase.elapsed.as_secs_f64(),
+            percentile(&phase.latencies, 50.0),
+            percentile(&phase.latencies, 90.0),
+            percentile(&phase.latencies, 99.0),
+            phase.latencies.last().copied().unwrap_or_default(),
+        );
+    }
+    println!(
+        "handled: {} events dispatched; plugin errors {plugin_errors}; GitHub requests {}; duplicates {}",
+        metrics
+            .plugin_runs
+            .get_or_create(&hook::metrics::PluginLabels {
+                plugin: "trigger".into()
+            })
+            .get(),
+        github.requests().len(),
+        metrics.duplicates.get()
+    );
+    println!(
+        "memory (whole process: hook, load generator, fake GitHub): RSS {rss:.1} MiB, peak {hwm:.1} MiB; config alone {rss_config:.1} MiB"
+    );
+    let reload_start = Instant::now();
+    reload_watch.reload().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (rss_reload, hwm_reload) = memory_mib();
+    println!(
+        "one reload of the corpus: {:.2?}; RSS after {rss_reload:.1} MiB, peak {hwm_reload:.1} MiB",
+        reload_start.elapsed()
+    );
+    Ok(())
+}
+
+/// Latencies of one sending phase.
+struct Phase {
+    latencies: Vec<Duration>,
+    failures: usize,
+    elapsed: Duration,
+}
+
+/// Sends `events` deliveries (ids from `offset`) with `concurrency` senders, each paced to
+/// its share of `rate` events/s when given; stops early after `max_seconds`.
+#[allow(clippy::too_many_arguments)]
+async fn send_phase(
+    http: &reqwest::Client,
+    url: &str,
+    body: &[u8],
+    signature: &str,
+    offset: usize,
+    events: usize,
+    concurrency: usize,
+    rate: Option<usize>,
+    max_seconds: u64,
+) -> anyhow::Result<Phase> {
     let next = Arc::new(AtomicUsize::new(0));
-    let deadline = Instant::now() + Duration::from_secs(max_seconds);
-    let send_start = Instant::now();
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(max_seconds);
     let mut senders = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
         let (http, url, body, signature, next) = (
             http.clone(),
-            url.clone(),
-            body.clone(),
-            signature.clone(),
+            url.to_string(),
+            body.to_vec(),
+            signature.to_string(),
             Arc::clone(&next),
         );
+        let period = rate.map(|r| Duration::from_secs_f64(concurrency as f64 / r.max(1) as f64));
         senders.spawn(async move {
+            let mut ticker = period.map(|p| {
+                let mut t = tokio::time::interval(p);
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+                t
+            });
             let mut latencies = Vec::new();
             let mut failures = 0usize;
             loop {
+                if let Some(ticker) = ticker.as_mut() {
+                    ticker.tick().await;
+                }
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= events || Instant::now() >= deadline {
                     break;
@@ -182,7 +286,7 @@ async fn run() -> anyhow::Result<()> {
                     .post(&url)
                     .header("content-type", "application/json")
                     .header("x-github-event", "issue_comment")
-                    .header("x-github-delivery", format!("bench-{index}"))
+                    .header("x-github-delivery", format!("bench-{}", offset + index))
                     .header("x-hub-signature-256", &signature)
                     .body(body.clone())
                     .send()
@@ -205,42 +309,11 @@ async fn run() -> anyhow::Result<()> {
         latencies.append(&mut some);
         failures += failed;
     }
-    let sending = send_start.elapsed();
-    shutdown.cancel();
-    server_task.await??;
-    let _ = workers_task.await?;
-    let handled = send_start.elapsed();
-
+    let elapsed = start.elapsed();
     latencies.sort();
-    let accepted = latencies.len();
-    let (rss, hwm) = memory_mib();
-    let plugin_errors: u64 = ["trigger", "cat", "config-updater"]
-        .iter()
-        .flat_map(|p| ["error", "panic", "timeout"].map(|k| metrics.plugin_failures(p, k)))
-        .sum();
-    println!(
-        "events: {accepted} accepted, {failures} failed, {concurrency} concurrent senders, body {} bytes",
-        body.len()
-    );
-    println!(
-        "throughput: {:.0} events/s answered; {:.0} events/s handled (queue drained)",
-        accepted as f64 / sending.as_secs_f64(),
-        accepted as f64 / handled.as_secs_f64()
-    );
-    println!(
-        "latency (POST to 200): p50 {:.2?}, p90 {:.2?}, p99 {:.2?}, max {:.2?}",
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 90.0),
-        percentile(&latencies, 99.0),
-        latencies.last().copied().unwrap_or_default()
-    );
-    println!(
-        "plugins: {plugin_errors} errors; GitHub requests {}; duplicates {}",
-        github.requests().len(),
-        metrics.duplicates.get()
-    );
-    println!(
-        "memory (whole process: hook, load generator, fake GitHub): RSS {rss:.1} MiB, peak {hwm:.1} MiB"
-    );
-    Ok(())
+    Ok(Phase {
+        latencies,
+        failures,
+        elapsed,
+    })
 }
