@@ -25,7 +25,9 @@ async fn write_concurrently(client: &kube::Client, id: &ConfigMapId, round: &str
         }];
         let sha = format!("sha-{round}-{i}");
         writers.spawn(async move {
-            write_config_map(client, &id, &updates, &contents, &sha, false).await
+            write_config_map(client, &id, &updates, &contents, &sha, false)
+                .await
+                .map(|_| ())
         });
     }
     while let Some(joined) = writers.join_next().await {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use flate2::read::GzDecoder;
 use hook::plugin::{Delivery, Plugin, Services};
 use hook::plugins::config_updater::ConfigUpdater;
+use hook::plugins::config_updater::metrics::{ConfigMapSizes, data_size};
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
@@ -523,7 +524,9 @@ async fn a_file_missing_at_the_merge_commit_fails_only_its_configmap() {
 async fn a_later_pr_removing_a_file_removes_the_key_hook_wrote() {
     let fx = fixture("cu-later-removal").await;
     let services = fx.services(Arc::new(fx.client()), false);
-    fx.deliver(&services, merged)
+    let sizes = ConfigMapSizes::default();
+    let plugin = ConfigUpdater::new().with_metrics(sizes.clone());
+    fx.deliver_to(&plugin, &services, merged)
         .await
         .expect("first PR handled");
     let jobs = fx
@@ -546,7 +549,7 @@ async fn a_later_pr_removing_a_file_removes_the_key_hook_wrote() {
         later.files = vec![pull_file("config/jobs/team/nightly.yaml", "removed", None)];
         repo.pulls.push(later);
     }
-    fx.deliver(&services, |e| {
+    fx.deliver_to(&plugin, &services, |e| {
         merged(e)
             .number(PR + 1)
             .set("/pull_request/merge_commit_sha", later_sha.into())
@@ -559,6 +562,11 @@ async fn a_later_pr_removing_a_file_removes_the_key_hook_wrote() {
         .get("job-config")
         .await
         .expect("job-config");
+    assert_eq!(
+        sizes.get(&fx.namespace, "job-config"),
+        Some(data_size(&jobs)),
+        "prow_configmap_size_bytes follows the ConfigMap"
+    );
     assert!(
         jobs.binary_data
             .unwrap_or_default()

@@ -23,6 +23,7 @@
 pub mod comment;
 pub mod config_map;
 pub mod glob;
+pub mod metrics;
 pub mod plan;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,8 @@ pub const PLUGIN_NAME: &str = "config-updater";
 pub struct ConfigUpdater {
     /// Clients of clusters other than `default`, by alias.
     clusters: BTreeMap<String, kube::Client>,
+    /// Sizes of the ConfigMaps written.
+    sizes: metrics::ConfigMapSizes,
 }
 
 impl ConfigUpdater {
@@ -59,6 +62,13 @@ impl ConfigUpdater {
         clusters: impl IntoIterator<Item = (String, kube::Client)>,
     ) -> Self {
         self.clusters.extend(clusters);
+        self
+    }
+
+    /// Records the size of every ConfigMap written in `sizes` (register it with
+    /// [`metrics::ConfigMapSizes::register`] to publish Prow's `prow_configmap_size_bytes`).
+    pub fn with_metrics(mut self, sizes: metrics::ConfigMapSizes) -> Self {
+        self.sizes = sizes;
         self
     }
 
@@ -225,7 +235,12 @@ impl Plugin for ConfigUpdater {
                 Err(e) => Err(e),
             };
             match result {
-                Ok(()) => descriptions.push(comment::describe_update(id, updates, indent)),
+                Ok(written) => {
+                    if let Some(written) = written {
+                        self.sizes.record(&written);
+                    }
+                    descriptions.push(comment::describe_update(id, updates, indent));
+                }
                 Err(e) => {
                     tracing::error!(configmap = %describe_target(id), error = %e, "config-updater failed");
                     errors.push(format!("{}: {e}", describe_target(id)));

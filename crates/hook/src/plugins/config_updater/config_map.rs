@@ -110,8 +110,8 @@ pub fn desired_config_map(
     })
 }
 
-/// Reads, recomputes and applies the ConfigMap `id` through `client`; with `dry_run` only
-/// logs what it would write.
+/// Reads, recomputes and applies the ConfigMap `id` through `client` and returns it as
+/// written; with `dry_run` only logs what it would write and returns `None`.
 pub async fn write_config_map(
     client: kube::Client,
     id: &ConfigMapId,
@@ -119,7 +119,7 @@ pub async fn write_config_map(
     contents: &BTreeMap<String, Vec<u8>>,
     sha: &str,
     dry_run: bool,
-) -> Result<(), String> {
+) -> Result<Option<ConfigMap>, String> {
     let api: Api<ConfigMap> = Api::namespaced(client, &id.namespace);
     let params = PatchParams::apply(prow_api::field_manager::HOOK).force();
     let mut attempt = 0;
@@ -139,7 +139,7 @@ pub async fn write_config_map(
                 keys = ?keys,
                 "dry run: would apply configmap"
             );
-            return Ok(());
+            return Ok(None);
         }
         // An absent ConfigMap is created with a plain create, so that of two writers racing
         // to create it one gets AlreadyExists and retries: two creating applies from the same
@@ -162,7 +162,11 @@ pub async fn write_config_map(
             }
         }
         match api.patch(&id.name, &params, &Patch::Apply(&desired)).await {
-            Ok(written) => return remove_leftover_keys(&api, id, updates, &written).await,
+            Ok(written) => {
+                return remove_leftover_keys(&api, id, updates, written)
+                    .await
+                    .map(Some);
+            }
             Err(kube::Error::Api(status)) if status.is_conflict() && attempt < WRITE_ATTEMPTS => {
                 tracing::debug!(configmap = %id.name, attempt, "configmap changed meanwhile, retrying");
             }
@@ -171,13 +175,14 @@ pub async fn write_config_map(
     }
 }
 
-/// Removes deleted keys that survived the apply because another field manager owns them.
+/// Removes deleted keys that survived the apply because another field manager owns them;
+/// returns the ConfigMap as it is then.
 async fn remove_leftover_keys(
     api: &Api<ConfigMap>,
     id: &ConfigMapId,
     updates: &[KeyUpdate],
-    applied: &ConfigMap,
-) -> Result<(), String> {
+    applied: ConfigMap,
+) -> Result<ConfigMap, String> {
     let mut data = serde_json::Map::new();
     let mut binary_data = serde_json::Map::new();
     for update in updates.iter().filter(|u| u.filename.is_none()) {
@@ -197,7 +202,7 @@ async fn remove_leftover_keys(
         }
     }
     if data.is_empty() && binary_data.is_empty() {
-        return Ok(());
+        return Ok(applied);
     }
     let patch = serde_json::json!({ "data": data, "binaryData": binary_data });
     let params = PatchParams {
@@ -206,7 +211,6 @@ async fn remove_leftover_keys(
     };
     api.patch(&id.name, &params, &Patch::Merge(&patch))
         .await
-        .map(|_| ())
         .map_err(|e| format!("remove deleted keys from config map err: {e}"))
 }
 
