@@ -179,7 +179,14 @@ pub async fn run(args: HookArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("bind {addr}"))?;
     let readiness = ReadinessGates::new();
-    readiness.gate("hook").set_ready();
+    let gate = readiness.gate("hook");
+    gate.set_ready();
+    let stopping = shutdown.clone();
+    tokio::spawn(async move {
+        // Not ready once shutting down, so load balancers stop sending deliveries.
+        stopping.cancelled().await;
+        gate.set_not_ready();
+    });
     let admin = AdminServer::new(registry, readiness)
         .bind(args.admin.addr())
         .await?;

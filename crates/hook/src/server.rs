@@ -59,6 +59,8 @@ pub struct HookOptions {
     pub max_body_bytes: usize,
     /// How long a delivery waits for room in a full queue before `503`.
     pub enqueue_timeout: Duration,
+    /// Longest time to receive a body before `408` (slow senders cannot hold connections).
+    pub body_timeout: Duration,
 }
 
 impl Default for HookOptions {
@@ -70,6 +72,7 @@ impl Default for HookOptions {
             dedupe_capacity: DEFAULT_CAPACITY,
             max_body_bytes: MAX_BODY_BYTES,
             enqueue_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -100,6 +103,9 @@ pub enum Rejection {
     /// The body could not be read.
     #[error("400 Bad Request: could not read the body")]
     BodyRead,
+    /// The body did not arrive in time.
+    #[error("408 Request Timeout: the body did not arrive in time")]
+    BodyTimeout,
     /// The signature does not match any token for the repository.
     #[error("403 Forbidden: Invalid X-Hub-Signature-256")]
     BadSignature,
@@ -123,6 +129,7 @@ impl Rejection {
             | Rejection::InvalidJson => StatusCode::BAD_REQUEST,
             Rejection::MissingSignature | Rejection::BadSignature => StatusCode::FORBIDDEN,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -137,6 +144,7 @@ impl Rejection {
             Rejection::ContentType => "ContentType",
             Rejection::TooLarge => "TooLarge",
             Rejection::BodyRead => "BodyRead",
+            Rejection::BodyTimeout => "BodyTimeout",
             Rejection::BadSignature => "BadSignature",
             Rejection::InvalidJson => "InvalidJson",
             Rejection::Overloaded => "Overloaded",
@@ -385,7 +393,9 @@ async fn accept(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(Rejection::TooLarge);
     }
-    let body = read_capped(body, limit).await?;
+    let body = tokio::time::timeout(intake.options.body_timeout, read_capped(body, limit))
+        .await
+        .map_err(|_| Rejection::BodyTimeout)??;
     let event = verify_and_parse(&intake.secrets.current(), &delivery, &body)?;
     drop(body);
     if !lock(&intake.dedupe).first_sighting(&delivery.delivery_id) {
@@ -636,6 +646,7 @@ mod tests {
             (Rejection::MissingSignature, 403),
             (Rejection::ContentType, 400),
             (Rejection::TooLarge, 413),
+            (Rejection::BodyTimeout, 408),
             (Rejection::BadSignature, 403),
             (Rejection::InvalidJson, 400),
             (Rejection::Overloaded, 503),

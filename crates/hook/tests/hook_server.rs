@@ -142,15 +142,32 @@ async fn start_cat_api() -> (String, Arc<AtomicUsize>) {
 }
 
 async fn start(extra: Vec<Arc<dyn Plugin>>, plugins: &str) -> Harness {
-    start_with_timeout(extra, plugins, Duration::from_secs(30), Duration::MAX).await
+    start_with(extra, plugins, Setup::default()).await
 }
 
-async fn start_with_timeout(
-    extra: Vec<Arc<dyn Plugin>>,
-    plugins: &str,
+/// Knobs of one test's hook.
+struct Setup {
     plugin_timeout: Duration,
     grace: Duration,
-) -> Harness {
+    options: HookOptions,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            plugin_timeout: Duration::from_secs(30),
+            grace: Duration::MAX,
+            options: HookOptions::default(),
+        }
+    }
+}
+
+async fn start_with(extra: Vec<Arc<dyn Plugin>>, plugins: &str, setup: Setup) -> Harness {
+    let Setup {
+        plugin_timeout,
+        grace,
+        options,
+    } = setup;
     let control_plane = ControlPlane::shared().await;
     let namespace = control_plane.test_namespace("hook-server").await;
     let kube = control_plane.client();
@@ -213,7 +230,7 @@ async fn start_with_timeout(
         registry,
         dispatcher,
         metrics.clone(),
-        HookOptions::default(),
+        options,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -531,11 +548,13 @@ async fn plugin_help_lists_plugins_and_their_commands() {
 async fn a_hanging_plugin_times_out_and_the_others_finish() {
     let (hanging, hanging_seen) = recorder("hanging", Behaviour::Hang);
     let (recording, seen) = recorder("recording", Behaviour::Record);
-    let harness = start_with_timeout(
+    let harness = start_with(
         vec![hanging, recording],
         "plugins:\n  prow-rs-demo/hello: [hanging, recording]\n",
-        Duration::from_millis(300),
-        Duration::MAX,
+        Setup {
+            plugin_timeout: Duration::from_millis(300),
+            ..Setup::default()
+        },
     )
     .await;
     let sender = WebhookSender::new(format!("{}/hook", harness.url), SECRET.to_vec());
@@ -555,11 +574,14 @@ async fn a_hanging_plugin_times_out_and_the_others_finish() {
 #[tokio::test]
 async fn shutdown_abandons_what_the_grace_period_does_not_cover() {
     let (hanging, hanging_seen) = recorder("hanging", Behaviour::Hang);
-    let harness = start_with_timeout(
+    let harness = start_with(
         vec![hanging],
         "plugins:\n  prow-rs-demo/hello: [hanging]\n",
-        Duration::from_secs(3600),
-        Duration::from_millis(200),
+        Setup {
+            plugin_timeout: Duration::from_secs(3600),
+            grace: Duration::from_millis(200),
+            ..Setup::default()
+        },
     )
     .await;
     let sender = WebhookSender::new(format!("{}/hook", harness.url), SECRET.to_vec());
@@ -583,4 +605,56 @@ async fn shutdown_abandons_what_the_grace_period_does_not_cover() {
         "one event abandoned"
     );
     assert_eq!(harness.metrics.plugin_failures("hanging", "timeout"), 0);
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (recording, seen) = recorder("recording", Behaviour::Record);
+    let harness = start_with(
+        vec![recording],
+        "plugins:\n  prow-rs-demo/hello: [recording]\n",
+        Setup {
+            options: HookOptions {
+                body_timeout: Duration::from_millis(300),
+                ..HookOptions::default()
+            },
+            ..Setup::default()
+        },
+    )
+    .await;
+    let body = meow_comment();
+    let headers = signed("slow-delivery", &body);
+    let addr = harness.url.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let mut request = format!(
+        "POST /hook HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in &headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("write headers");
+    // Half the body, then nothing more.
+    stream
+        .write_all(&body[..body.len() / 2])
+        .await
+        .expect("write half");
+    let mut answer = vec![0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut answer))
+        .await
+        .expect("hook answers")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    drop(stream);
+    let harness = harness.drain().await;
+    assert!(seen.lock().expect("lock").is_empty());
+    assert!(harness.github.writes().is_empty());
 }
