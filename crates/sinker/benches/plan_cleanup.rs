@@ -12,6 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus, ProwJobType};
 use prow_config::{Config, GoDuration, Periodic};
 use sinker::plan::{ClusterPods, plan_cleanup};
+use sinker::records::{JobRecord, PodRecord};
 
 const PROWJOBS: usize = 20_000;
 const PERIODICS: usize = 500;
@@ -22,7 +23,8 @@ fn at(now: Timestamp, minutes_ago: i64) -> Time {
 
 /// 20,000 ProwJobs over 10 days (a quarter periodic, of 500 periodics, 5% still running),
 /// one Pod each, plus 1% orphan Pods.
-fn inventory(now: Timestamp) -> (Config, Vec<ProwJob>, Vec<ClusterPods>) {
+/// Built as full objects, kept as records (what `observe` keeps of a listed object).
+fn inventory(now: Timestamp) -> (Config, Vec<JobRecord>, Vec<ClusterPods>) {
     let mut config = Config::default();
     config.prow.sinker.max_prowjob_age = GoDuration(Duration::from_secs(7 * 24 * 3600));
     config.jobs.periodics = (0..PERIODICS)
@@ -57,11 +59,11 @@ fn inventory(now: Timestamp) -> (Config, Vec<ProwJob>, Vec<ClusterPods>) {
                 ProwJobState::Success
             })
         });
-        prowjobs.push(pj);
-        pods.push(pod(&name, at(now, started)));
+        prowjobs.push(JobRecord::from(&pj));
+        pods.push(PodRecord::from(&pod(&name, at(now, started))));
     }
     for i in 0..PROWJOBS / 100 {
-        pods.push(pod(&format!("orphan-{i}"), at(now, 60)));
+        pods.push(PodRecord::from(&pod(&format!("orphan-{i}"), at(now, 60))));
     }
     let clusters = vec![ClusterPods {
         cluster: "default".into(),
@@ -85,15 +87,29 @@ fn pod(name: &str, started: Time) -> Pod {
     pod
 }
 
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn bench(c: &mut Criterion) {
     let now: Timestamp = "2026-11-26T12:00:00Z".parse().expect("timestamp");
+    let before = status_kib("VmRSS:");
     let (config, prowjobs, pods) = inventory(now);
+    let built = status_kib("VmRSS:");
     let planned = plan_cleanup(&config, &prowjobs, &pods, now);
     eprintln!(
-        "{} ProwJobs, {} Pods: {} deletions planned",
+        "{} ProwJobs, {} Pods: {} deletions planned; RSS {before} KiB before, {built} KiB with the inventory, peak {} KiB after planning; size_of JobRecord {} B, PodRecord {} B",
         prowjobs.len(),
         pods[0].pods.len(),
-        planned.len()
+        planned.len(),
+        status_kib("VmHWM:"),
+        std::mem::size_of::<JobRecord>(),
+        std::mem::size_of::<PodRecord>(),
     );
     c.bench_function("plan_cleanup 20k ProwJobs + 20.2k Pods", |b| {
         b.iter(|| plan_cleanup(&config, &prowjobs, &pods, now))

@@ -21,10 +21,10 @@ use std::fmt;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use k8s_openapi::api::core::v1::Pod;
-use prow_api::labels::{CREATED_BY_PROW, PROW_JOB_ID};
-use prow_api::{ProwJob, ProwJobType};
+use prow_api::ProwJobType;
 use prow_config::Config;
+
+use crate::records::{JobRecord, PodRecord};
 
 /// Pods younger than this are never orphaned: the ProwJob list may lag behind (Prow: 30s).
 pub const ORPHAN_GRACE_PERIOD: Duration = Duration::from_secs(30);
@@ -35,7 +35,7 @@ pub struct ClusterPods {
     /// The build cluster alias.
     pub cluster: String,
     /// Its Pods in the Pod namespace (Pods without `created-by-prow=true` are ignored).
-    pub pods: Vec<Pod>,
+    pub pods: Vec<PodRecord>,
 }
 
 /// What a deletion deletes.
@@ -102,33 +102,17 @@ fn older_than(at: Timestamp, age: Duration, now: Timestamp) -> bool {
     }
 }
 
-fn start_of(job: &ProwJob) -> Option<Timestamp> {
-    job.status
-        .as_ref()
-        .and_then(|s| s.start_time.as_ref())
-        .map(|t| t.0)
-}
-
-fn completion_of(job: &ProwJob) -> Option<Timestamp> {
-    job.status
-        .as_ref()
-        .and_then(|s| s.completion_time.as_ref())
-        .map(|t| t.0)
-}
-
 /// The name of the latest run (latest start, ties broken by name) of every periodic job.
-fn latest_periodic_runs(prowjobs: &[ProwJob]) -> HashMap<&str, (Timestamp, &str)> {
+fn latest_periodic_runs(prowjobs: &[JobRecord]) -> HashMap<&str, (Timestamp, &str)> {
     let mut latest: HashMap<&str, (Timestamp, &str)> = HashMap::new();
     for job in prowjobs {
-        if job.spec.job_type != ProwJobType::Periodic {
+        if job.job_type != ProwJobType::Periodic {
             continue;
         }
-        let started = start_of(job)
-            .or_else(|| job.metadata.creation_timestamp.as_ref().map(|t| t.0))
-            .unwrap_or(Timestamp::MIN);
-        let run = (started, job.metadata.name.as_deref().unwrap_or_default());
+        let started = job.started.or(job.created).unwrap_or(Timestamp::MIN);
+        let run = (started, job.name.as_str());
         latest
-            .entry(job.spec.job.as_str())
+            .entry(job.job.as_str())
             .and_modify(|current| {
                 if run > *current {
                     *current = run;
@@ -143,7 +127,7 @@ fn latest_periodic_runs(prowjobs: &[ProwJob]) -> HashMap<&str, (Timestamp, &str)
 /// cluster, each in input order.
 pub fn plan_cleanup(
     config: &Config,
-    prowjobs: &[ProwJob],
+    prowjobs: &[JobRecord],
     pods: &[ClusterPods],
     now: Timestamp,
 ) -> Vec<Deletion> {
@@ -162,20 +146,19 @@ pub fn plan_cleanup(
     // name → completion time, for finished jobs; unfinished ones map to None
     let mut by_name: HashMap<&str, Option<Timestamp>> = HashMap::with_capacity(prowjobs.len());
     for job in prowjobs {
-        let name = job.metadata.name.as_deref().unwrap_or_default();
-        let completed = completion_of(job);
-        by_name.insert(name, completed);
-        if completed.is_none() || job.metadata.deletion_timestamp.is_some() {
+        let name = job.name.as_str();
+        by_name.insert(name, job.completed);
+        if job.completed.is_none() || job.deleting {
             continue;
         }
-        let periodic = job.spec.job_type == ProwJobType::Periodic;
+        let periodic = job.job_type == ProwJobType::Periodic;
         if periodic
-            && active_periodics.contains(job.spec.job.as_str())
-            && latest.get(job.spec.job.as_str()).map(|l| l.1) == Some(name)
+            && active_periodics.contains(job.job.as_str())
+            && latest.get(job.job.as_str()).map(|l| l.1) == Some(name)
         {
             continue;
         }
-        let Some(started) = start_of(job) else {
+        let Some(started) = job.started else {
             continue;
         };
         if older_than(started, max_prowjob_age, now) {
@@ -202,7 +185,7 @@ pub fn plan_cleanup(
                     kind: ObjectKind::Pod {
                         cluster: cluster.cluster.clone(),
                     },
-                    name: pod.metadata.name.clone().unwrap_or_default(),
+                    name: pod.name.clone(),
                     reason,
                 });
             }
@@ -211,50 +194,29 @@ pub fn plan_cleanup(
     deletions
 }
 
-/// The ProwJob a Prow Pod belongs to: its `prow.k8s.io/id` label, else its name.
-pub fn prowjob_of_pod(pod: &Pod) -> &str {
-    pod.metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(PROW_JOB_ID))
-        .or(pod.metadata.name.as_ref())
-        .map_or("", String::as_str)
-}
-
-/// Whether `pod` carries `created-by-prow=true`.
-pub fn is_prow_pod(pod: &Pod) -> bool {
-    pod.metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(CREATED_BY_PROW))
-        .is_some_and(|v| v == "true")
-}
-
 fn pod_deletion_reason(
-    pod: &Pod,
+    pod: &PodRecord,
     prowjobs: &HashMap<&str, Option<Timestamp>>,
     now: Timestamp,
     max_pod_age: Duration,
     terminated_pod_ttl: Duration,
 ) -> Option<Reason> {
-    if !is_prow_pod(pod) || pod.metadata.deletion_timestamp.is_some() {
+    if !pod.created_by_prow || pod.deleting {
         return None;
     }
-    match prowjobs.get(prowjob_of_pod(pod)) {
+    match prowjobs.get(pod.prowjob.as_str()) {
         None => {
-            let created = pod.metadata.creation_timestamp.as_ref()?.0;
+            let created = pod.created?;
             older_than(created, ORPHAN_GRACE_PERIOD, now).then_some(Reason::PodOrphaned)
         }
         // the job is still running: plank would start a new Pod
         Some(None) => None,
         // Prow's order: age first, then the TTL
         Some(Some(completed)) => {
-            let started = pod
-                .status
-                .as_ref()
-                .and_then(|s| s.start_time.as_ref())
-                .map(|t| t.0);
-            if started.is_some_and(|started| older_than(started, max_pod_age, now)) {
+            if pod
+                .started
+                .is_some_and(|started| older_than(started, max_pod_age, now))
+            {
                 Some(Reason::PodAged)
             } else if older_than(*completed, terminated_pod_ttl, now) {
                 Some(Reason::PodTtled)
@@ -269,9 +231,9 @@ fn pod_deletion_reason(
 mod tests {
     use std::collections::BTreeMap;
 
-    use k8s_openapi::api::core::v1::PodStatus;
+    use k8s_openapi::api::core::v1::{Pod, PodStatus};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-    use prow_api::{ProwJobSpec, ProwJobState, ProwJobStatus};
+    use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus};
     use prow_config::{GoDuration, Periodic};
 
     use super::*;
@@ -320,7 +282,11 @@ mod tests {
         pj
     }
 
-    fn pod(name: &str, labels: &[(&str, &str)], created: &str, started: Option<&str>) -> Pod {
+    fn records(jobs: &[ProwJob]) -> Vec<JobRecord> {
+        jobs.iter().map(JobRecord::from).collect()
+    }
+
+    fn pod(name: &str, labels: &[(&str, &str)], created: &str, started: Option<&str>) -> PodRecord {
         let mut pod = Pod::default();
         pod.metadata.name = Some(name.into());
         pod.metadata.labels = Some(
@@ -334,11 +300,11 @@ mod tests {
             start_time: started.map(|s| Time(ts(s))),
             ..PodStatus::default()
         });
-        pod
+        PodRecord::from(&pod)
     }
 
-    fn terminating(mut pod: Pod) -> Pod {
-        pod.metadata.deletion_timestamp = Some(Time(ts("2026-11-26T11:59:00Z")));
+    fn terminating(mut pod: PodRecord) -> PodRecord {
+        pod.deleting = true;
         pod
     }
 
@@ -398,7 +364,7 @@ mod tests {
         ];
         let got = plan_cleanup(
             &config(&["ci-daily", "ci-hang"], &[]),
-            &prowjobs,
+            &records(&prowjobs),
             &[],
             ts(NOW),
         );
@@ -515,7 +481,7 @@ mod tests {
                 terminating(pod("orphan-going", &[PROW], "2026-11-26T11:00:00Z", None)),
             ],
         }];
-        let got = plan_cleanup(&config(&[], &[]), &prowjobs, &pods, ts(NOW));
+        let got = plan_cleanup(&config(&[], &[]), &records(&prowjobs), &pods, ts(NOW));
         let default = in_cluster("default");
         let want = vec![
             deletion(default.clone(), "ttl", Reason::PodTtled),
@@ -566,7 +532,7 @@ mod tests {
             cluster: "default".into(),
             pods: vec![pod("a", &[PROW], "2026-11-26T11:00:00Z", None)],
         }];
-        let got = plan_cleanup(&config, &prowjobs, &pods, ts(NOW));
+        let got = plan_cleanup(&config, &records(&prowjobs), &pods, ts(NOW));
         assert_eq!(
             got,
             vec![deletion(in_cluster("default"), "a", Reason::PodTtled)]

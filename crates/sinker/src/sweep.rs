@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use futures::StreamExt;
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Pod, PodStatus};
+use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams};
 use kube::{Client, Resource};
 use prow_api::ProwJob;
@@ -18,7 +18,8 @@ use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::metrics::{DeletionLabels, Metrics};
-use crate::plan::{ClusterPods, Deletion, ObjectKind, Reason, plan_cleanup, prowjob_of_pod};
+use crate::plan::{ClusterPods, Deletion, ObjectKind, Reason, plan_cleanup};
+use crate::records::JobRecord;
 
 /// Page size of the ProwJob and Pod lists.
 pub const LIST_PAGE_SIZE: u32 = 500;
@@ -42,14 +43,12 @@ pub struct SweepReport {
     pub errors: Vec<Error>,
 }
 
-/// Lists every object page by page, passing each through `trim` before the next page.
-async fn list_all<K>(
-    api: &Api<K>,
-    selector: Option<&str>,
-    trim: fn(&mut K),
-) -> Result<Vec<K>, kube::Error>
+/// Lists every object page by page, keeping only its record (so only one page of full
+/// objects is in memory at a time).
+async fn list_records<K, R>(api: &Api<K>, selector: Option<&str>) -> Result<Vec<R>, kube::Error>
 where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug,
+    R: for<'a> From<&'a K>,
 {
     let mut items = Vec::new();
     let mut params = ListParams::default().limit(LIST_PAGE_SIZE);
@@ -57,9 +56,8 @@ where
         params = params.labels(selector);
     }
     loop {
-        let mut page = api.list(&params).await?;
-        page.items.iter_mut().for_each(trim);
-        items.extend(page.items);
+        let page = api.list(&params).await?;
+        items.extend(page.items.iter().map(R::from));
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => params = params.continue_token(&token),
             None => return Ok(items),
@@ -67,46 +65,11 @@ where
     }
 }
 
-/// Drops what [`plan_cleanup`] does not read from a listed ProwJob (managed fields, the Pod
-/// spec, decoration and reporting settings), so 20,000 listed ProwJobs stay small.
-pub fn trim_prowjob(job: &mut ProwJob) {
-    job.metadata.managed_fields = None;
-    job.metadata.annotations = None;
-    job.spec.pod_spec = None;
-    job.spec.decoration_config = None;
-    job.spec.reporter_config = None;
-    job.spec.rerun_auth_config = None;
-    job.spec.extra_refs = Vec::new();
-    job.spec.refs = None;
-    job.spec.pipeline_run_spec = None;
-    job.spec.tekton_pipeline_run_spec = None;
-    job.spec.jenkins_spec = None;
-    job.spec.prowjob_defaults = None;
-    if let Some(status) = job.status.as_mut() {
-        status.prev_report_states.clear();
-        status.description = String::new();
-        status.url = String::new();
-    }
-}
-
-/// Drops what [`plan_cleanup`] does not read from a listed Pod: everything but its
-/// metadata (without managed fields and annotations) and its start time.
-pub fn trim_pod(pod: &mut Pod) {
-    pod.metadata.managed_fields = None;
-    pod.metadata.annotations = None;
-    pod.spec = None;
-    pod.status = pod.status.take().map(|status| PodStatus {
-        start_time: status.start_time,
-        ..PodStatus::default()
-    });
-}
-
-/// The ProwJobs and the Prow Pods of every swept build cluster, trimmed to what the plan
-/// reads ([`trim_prowjob`], [`trim_pod`]).
+/// The ProwJobs and the Prow Pods of every swept build cluster, as [`crate::records`].
 #[derive(Debug, Default)]
 pub struct Observed {
     /// Every ProwJob of the ProwJob namespace.
-    pub prowjobs: Vec<ProwJob>,
+    pub prowjobs: Vec<JobRecord>,
     /// The `created-by-prow=true` Pods of the Pod namespace, per cluster not excluded.
     pub pods: Vec<ClusterPods>,
     /// Clusters whose Pods could not be listed (they are skipped).
@@ -124,12 +87,13 @@ pub async fn observe(
     let prowjob_namespace = &config.prow.prowjob_namespace;
     let pod_namespace = &config.prow.pod_namespace;
     let prowjob_api: Api<ProwJob> = Api::namespaced(client.clone(), prowjob_namespace);
-    let prowjobs = list_all(&prowjob_api, None, trim_prowjob)
-        .await
-        .map_err(|source| Error::ListProwJobs {
-            namespace: prowjob_namespace.clone(),
-            source,
-        })?;
+    let prowjobs =
+        list_records(&prowjob_api, None)
+            .await
+            .map_err(|source| Error::ListProwJobs {
+                namespace: prowjob_namespace.clone(),
+                source,
+            })?;
     let mut observed = Observed {
         prowjobs,
         ..Observed::default()
@@ -146,7 +110,7 @@ pub async fn observe(
             continue;
         }
         let api: Api<Pod> = Api::namespaced(cluster_client.clone(), pod_namespace);
-        match list_all(&api, Some(&selector), trim_pod).await {
+        match list_records(&api, Some(&selector)).await {
             Ok(pods) => observed.pods.push(ClusterPods {
                 cluster: alias.to_string(),
                 pods,
@@ -188,9 +152,7 @@ pub async fn execute(
     let job_of_pod: HashMap<(&str, &str), &str> = pods
         .iter()
         .flat_map(|c| c.pods.iter().map(move |p| (c.cluster.as_str(), p)))
-        .filter_map(|(cluster, p)| {
-            Some(((cluster, p.metadata.name.as_deref()?), prowjob_of_pod(p)))
-        })
+        .map(|(cluster, p)| ((cluster, p.name.as_str()), p.prowjob.as_str()))
         .collect();
     let prowjob_api = &prowjob_api;
     let deletions: Vec<_> = planned
@@ -330,76 +292,5 @@ async fn delete(
                 Err(source) => Err(delete_error(source)),
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trimming_keeps_what_the_plan_reads() {
-        let mut job: ProwJob = serde_json::from_value(serde_json::json!({
-            "apiVersion": "prow.k8s.io/v1", "kind": "ProwJob",
-            "metadata": {
-                "name": "a", "labels": {"created-by-prow": "true"},
-                "creationTimestamp": "2026-11-26T10:00:00Z",
-                "managedFields": [{"manager": "horologium", "operation": "Update", "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {}}}]
-            },
-            "spec": {
-                "type": "periodic", "job": "ci-x",
-                "pod_spec": {"containers": [{"name": "test", "image": "busybox"}]}
-            },
-            "status": {
-                "state": "success", "startTime": "2026-11-26T10:00:00Z",
-                "completionTime": "2026-11-26T10:05:00Z", "description": "Job succeeded."
-            }
-        }))
-        .expect("prowjob");
-        let untrimmed = job.clone();
-        trim_prowjob(&mut job);
-        assert!(job.metadata.managed_fields.is_none() && job.spec.pod_spec.is_none());
-        assert_eq!(job.metadata.name, untrimmed.metadata.name);
-        assert_eq!(job.metadata.labels, untrimmed.metadata.labels);
-        assert_eq!(
-            job.metadata.creation_timestamp,
-            untrimmed.metadata.creation_timestamp
-        );
-        assert_eq!(
-            (job.spec.job_type, &job.spec.job),
-            (untrimmed.spec.job_type, &untrimmed.spec.job)
-        );
-        let times = |j: &ProwJob| {
-            j.status
-                .as_ref()
-                .map(|s| (s.state, s.start_time.clone(), s.completion_time.clone()))
-        };
-        assert_eq!(times(&job), times(&untrimmed));
-
-        let mut pod: Pod = serde_json::from_value(serde_json::json!({
-            "metadata": {
-                "name": "a", "labels": {"created-by-prow": "true", "prow.k8s.io/id": "a"},
-                "creationTimestamp": "2026-11-26T10:00:00Z",
-                "deletionTimestamp": "2026-11-26T11:00:00Z"
-            },
-            "spec": {"containers": [{"name": "test", "image": "busybox"}]},
-            "status": {"phase": "Succeeded", "startTime": "2026-11-26T10:00:01Z"}
-        }))
-        .expect("pod");
-        let untrimmed = pod.clone();
-        trim_pod(&mut pod);
-        assert!(pod.spec.is_none());
-        assert_eq!(pod.metadata.labels, untrimmed.metadata.labels);
-        assert_eq!(
-            pod.metadata.creation_timestamp,
-            untrimmed.metadata.creation_timestamp
-        );
-        assert_eq!(
-            pod.metadata.deletion_timestamp,
-            untrimmed.metadata.deletion_timestamp
-        );
-        let start = |p: &Pod| p.status.as_ref().and_then(|s| s.start_time.clone());
-        assert_eq!(start(&pod), start(&untrimmed));
-        assert!(start(&pod).is_some());
     }
 }
