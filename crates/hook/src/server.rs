@@ -9,7 +9,8 @@
 //!
 //! An accepted delivery is answered `200` at once (GitHub gives up after 10 s): it goes to a
 //! bounded queue that [`EventWorkers`] drain, so plugins never delay the answer. A delivery
-//! id seen before is answered `200` and not handled again. When the server stops (shutdown
+//! id seen before is answered `200` and not handled again — unless a plugin failed on it,
+//! so that a redelivery retries. When the server stops (shutdown
 //! token), the queue closes and the workers finish every queued and running event.
 
 use std::collections::BTreeMap;
@@ -32,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config_watch::ConfigWatch;
 use crate::delivery_dedupe::{DEFAULT_CAPACITY, DeliveryDedupe};
-use crate::dispatch::{Dispatcher, QueuedEvent};
+use crate::dispatch::{Dispatcher, PluginOutcome, QueuedEvent};
 use crate::hmac_watch::SharedHmac;
 use crate::metrics::{EventLabels, HookMetrics};
 use crate::plugin::PluginHelp;
@@ -235,7 +236,7 @@ pub fn verify_and_parse(
 struct Intake {
     secrets: SharedHmac,
     queue: mpsc::Sender<QueuedEvent>,
-    dedupe: Mutex<DeliveryDedupe>,
+    dedupe: Arc<Mutex<DeliveryDedupe>>,
     config: ConfigWatch,
     registry: Arc<PluginRegistry>,
     metrics: HookMetrics,
@@ -245,6 +246,7 @@ struct Intake {
 /// Drains the event queue, running plugins for each event with bounded concurrency.
 pub struct EventWorkers {
     queue: mpsc::Receiver<QueuedEvent>,
+    dedupe: Arc<Mutex<DeliveryDedupe>>,
     dispatcher: Arc<Dispatcher>,
     metrics: HookMetrics,
     max_concurrent: usize,
@@ -300,8 +302,14 @@ impl EventWorkers {
             };
             let dispatcher = Arc::clone(&self.dispatcher);
             let metrics = self.metrics.clone();
+            let dedupe = Arc::clone(&self.dedupe);
             running.spawn(async move {
-                dispatcher.dispatch(queued).await;
+                let delivery_id = Arc::clone(&queued.delivery_id);
+                let outcomes = dispatcher.dispatch(queued).await;
+                if outcomes.iter().any(|(_, o)| *o != PluginOutcome::Succeeded) {
+                    // A redelivery (GitHub's "Redeliver") may retry what failed.
+                    lock(&dedupe).forget(&delivery_id);
+                }
                 metrics.events_in_flight.dec();
                 drop(slot);
             });
@@ -321,8 +329,10 @@ pub fn build(
     options: HookOptions,
 ) -> (Router, EventWorkers) {
     let (sender, receiver) = mpsc::channel(options.queue_capacity.max(1));
+    let dedupe = Arc::new(Mutex::new(DeliveryDedupe::new(options.dedupe_capacity)));
     let workers = EventWorkers {
         queue: receiver,
+        dedupe: Arc::clone(&dedupe),
         dispatcher,
         metrics: metrics.clone(),
         max_concurrent: options.max_concurrent_events,
@@ -330,7 +340,7 @@ pub fn build(
     let intake = Arc::new(Intake {
         secrets: secrets.into(),
         queue: sender,
-        dedupe: Mutex::new(DeliveryDedupe::new(options.dedupe_capacity)),
+        dedupe,
         config,
         registry,
         metrics,

@@ -658,3 +658,46 @@ async fn a_body_that_never_arrives_is_cut_off_with_408() {
     assert!(seen.lock().expect("lock").is_empty());
     assert!(harness.github.writes().is_empty());
 }
+
+#[tokio::test]
+async fn a_delivery_a_plugin_failed_on_is_handled_again_when_redelivered() {
+    let (failing, failing_seen) = recorder("failing", Behaviour::Fail);
+    let (recording, seen) = recorder("recording", Behaviour::Record);
+    let harness = start(
+        vec![failing, recording],
+        "plugins:\n  prow-rs-demo/hello: [failing, recording]\n",
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let body = meow_comment();
+    let headers = signed("retried-delivery", &body);
+    for attempt in 1..=2 {
+        let status = send(
+            &client,
+            reqwest::Method::POST,
+            &harness.url,
+            &headers,
+            body.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "attempt {attempt}");
+        // Wait until the attempt is fully handled before redelivering.
+        for _ in 0..1000 {
+            if harness.metrics.plugin_failures("failing", "error") == attempt
+                && harness.metrics.events_in_flight.get() == 0
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            harness.metrics.events_in_flight.get(),
+            0,
+            "attempt {attempt} handled"
+        );
+    }
+    let harness = harness.drain().await;
+    assert_eq!(failing_seen.lock().expect("lock").len(), 2);
+    assert_eq!(seen.lock().expect("lock").len(), 2);
+    assert_eq!(harness.metrics.duplicates.get(), 0);
+}
