@@ -62,15 +62,13 @@ async fn run_round(
     metrics.syncs.inc();
     let now = Timestamp::now();
     if dry_run {
-        let list = kube::Api::<prow_api::ProwJob>::namespaced(
+        let api = kube::Api::<prow_api::ProwJob>::namespaced(
             client.clone(),
             &config.prow.prowjob_namespace,
-        )
-        .list(&Default::default())
-        .await;
-        match list {
-            Ok(list) => {
-                for due in crate::schedule::due_periodics(config, &list.items, now) {
+        );
+        match crate::sync::latest_runs(&api).await {
+            Ok(latest) => {
+                for due in crate::schedule::due_periodics(config, &latest, now) {
                     match due {
                         Ok(due) => {
                             tracing::info!(job = %due.job, prowjob = %due.name, "dry run: would start periodic")

@@ -54,11 +54,7 @@ fn latest_runs(existing: &[ProwJob]) -> HashMap<&str, LatestRun<'_>> {
         }
         let status = job.status.as_ref();
         // a ProwJob without status was just created: it counts as started at creation
-        let Some(started) = status
-            .and_then(|s| s.start_time.as_ref())
-            .or(job.metadata.creation_timestamp.as_ref())
-            .map(|t| t.0)
-        else {
+        let Some(started) = started_at(job) else {
             continue;
         };
         let run = LatestRun {
@@ -76,6 +72,43 @@ fn latest_runs(existing: &[ProwJob]) -> HashMap<&str, LatestRun<'_>> {
             .or_insert(run);
     }
     latest
+}
+
+/// When a run counts as started: its `status.startTime`, else (no status yet: just created)
+/// its creation time.
+fn started_at(job: &ProwJob) -> Option<Timestamp> {
+    job.status
+        .as_ref()
+        .and_then(|s| s.start_time.as_ref())
+        .or(job.metadata.creation_timestamp.as_ref())
+        .map(|t| t.0)
+}
+
+/// Folds `page` into `latest` (periodic job name → its latest run), dropping every other
+/// run, so a caller listing ProwJobs page by page keeps one run per periodic.
+/// [`due_periodics`] over the values of `latest` decides exactly as over every run.
+pub fn keep_latest_runs(latest: &mut HashMap<String, ProwJob>, page: Vec<ProwJob>) {
+    for job in page {
+        if job.spec.job_type != ProwJobType::Periodic {
+            continue;
+        }
+        let Some(started) = started_at(&job) else {
+            continue;
+        };
+        let newer = match latest.get(&job.spec.job) {
+            Some(current) => {
+                (started, job.metadata.name.as_deref())
+                    > (
+                        started_at(current).unwrap_or(Timestamp::MIN),
+                        current.metadata.name.as_deref(),
+                    )
+            }
+            None => true,
+        };
+        if newer {
+            latest.insert(job.spec.job.clone(), job);
+        }
+    }
 }
 
 fn after(at: Timestamp, duration: Duration) -> Option<Timestamp> {
@@ -409,6 +442,53 @@ mod tests {
             ),
         ];
         assert_eq!(due(&config, &existing, "2026-11-26T12:00:00Z"), vec![]);
+    }
+
+    #[test]
+    fn keeping_only_the_latest_runs_decides_the_same() {
+        let config = config(vec![
+            periodic("p", "", "1h", ""),
+            periodic("q", "", "", "30m"),
+        ]);
+        let runs = vec![
+            run(
+                "p",
+                "p1",
+                "2026-11-26T08:00:00Z",
+                Some("2026-11-26T08:10:00Z"),
+            ),
+            run(
+                "q",
+                "q1",
+                "2026-11-26T08:00:00Z",
+                Some("2026-11-26T09:10:00Z"),
+            ),
+            run(
+                "p",
+                "p2",
+                "2026-11-26T09:00:00Z",
+                Some("2026-11-26T09:10:00Z"),
+            ),
+            run("q", "q0", "2026-11-26T07:00:00Z", None),
+            run("r", "r1", "2026-11-26T07:00:00Z", None),
+        ];
+        let mut latest = HashMap::new();
+        keep_latest_runs(&mut latest, runs[..2].to_vec());
+        keep_latest_runs(&mut latest, runs[2..].to_vec());
+        let mut kept: Vec<_> = latest.values().map(|j| j.metadata.name.clone()).collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            [Some("p2".into()), Some("q1".into()), Some("r1".into())]
+        );
+        let kept: Vec<ProwJob> = latest.into_values().collect();
+        for now in [
+            "2026-11-26T09:59:59Z",
+            "2026-11-26T10:00:00Z",
+            "2026-11-26T12:00:00Z",
+        ] {
+            assert_eq!(due(&config, &kept, now), due(&config, &runs, now), "{now}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! One horologium round: list the ProwJobs, start every due periodic (create the ProwJob,
 //! then write its triggered status through `/status`).
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Client;
@@ -9,7 +11,7 @@ use prow_api::{ProwJob, ProwJobState, field_manager};
 use prow_config::{Config, periodic_spec};
 
 use crate::Error;
-use crate::schedule::{DueRun, due_periodics};
+use crate::schedule::{DueRun, due_periodics, keep_latest_runs};
 
 /// What one round did.
 #[derive(Debug, Default)]
@@ -31,14 +33,12 @@ pub async fn sync_periodics(
 ) -> Result<SyncReport, Error> {
     let namespace = &config.prow.prowjob_namespace;
     let api: Api<ProwJob> = Api::namespaced(client.clone(), namespace);
-    let existing = api
-        .list(&ListParams::default())
+    let existing = latest_runs(&api)
         .await
         .map_err(|source| Error::ListProwJobs {
             namespace: namespace.clone(),
             source,
-        })?
-        .items;
+        })?;
     let mut report = SyncReport::default();
     for due in due_periodics(config, &existing, now) {
         let due = match due {
@@ -55,6 +55,25 @@ pub async fn sync_periodics(
         }
     }
     Ok(report)
+}
+
+/// Page size of the ProwJob list.
+pub const LIST_PAGE_SIZE: u32 = 500;
+
+/// Lists the ProwJobs page by page and keeps only the latest run of every periodic
+/// ([`keep_latest_runs`]): one ProwJob per periodic in memory, not every run.
+pub async fn latest_runs(api: &Api<ProwJob>) -> Result<Vec<ProwJob>, kube::Error> {
+    let mut latest = HashMap::new();
+    let mut params = ListParams::default().limit(LIST_PAGE_SIZE);
+    loop {
+        let page = api.list(&params).await?;
+        let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+        keep_latest_runs(&mut latest, page.items);
+        match next {
+            Some(token) => params = params.continue_token(&token),
+            None => return Ok(latest.into_values().collect()),
+        }
+    }
 }
 
 /// Creates the ProwJob of `due` and writes its status; `Ok(false)` when it already existed.
