@@ -10,16 +10,17 @@
 //! (default 2 000, the target load: latency under load), then as fast as possible (maximum
 //! throughput); each phase stops after `HOOK_BENCH_SECONDS` seconds (default 60). Then one
 //! reload of the corpus is timed.
-//! GitHub is the in-process fake behind the dry-run wrapper; Kubernetes is never called by a
-//! no-op event (the client points at a closed loopback port, so any call would show up as a
-//! plugin error in the output).
+//! A third phase sends `HOOK_BENCH_PR_EVENTS` (default 100) `pull_request` `opened` events by
+//! an org member on kubernetes/kubernetes, each a new delivery, so trigger creates the PR's
+//! presubmits as ProwJobs on the real local API server (prow-testkit's control plane).
+//! GitHub is the in-process fake behind the dry-run wrapper (reads only).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use hook::config_watch::ConfigWatch;
+use hook::config_watch::{ConfigWatch, load_checked};
 use hook::dispatch::Dispatcher;
 use hook::metrics::HookMetrics;
 use hook::plugin::Services;
@@ -31,11 +32,65 @@ use hook::server::{self, HookOptions};
 use prow_config::LoadOptions;
 use prow_github::webhook::{HmacSecrets, sign_256};
 use prow_github::{ClientConfig, Credentials, DryRunGitHub, GitHubClient, Secret};
-use prow_testkit::fake_github::FakeGitHub;
+use prow_testkit::control_plane::ControlPlane;
+use prow_testkit::fake_github::{
+    Branch, FakeGitHub, GitHubState, Org, PullFile, PullRef, PullRequest, Repo,
+};
 use prow_testkit::webhook::{PayloadEdit, payload};
 use tokio_util::sync::CancellationToken;
 
 const SECRET: &str = "bench-secret";
+const MEMBER: &str = "alice";
+const PR: u64 = 123_456;
+const BASE_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+const HEAD_SHA: &str = "89abcdef0123456789abcdef0123456789abcdef";
+
+/// kubernetes/kubernetes with one open PR by an org member, changing a kubelet Go file.
+fn github_state() -> GitHubState {
+    let mut state = GitHubState {
+        viewer: Some("k8s-ci-robot".to_string()),
+        orgs: vec![Org {
+            login: "kubernetes".to_string(),
+            members: vec![MEMBER.to_string()],
+            ..Org::default()
+        }],
+        repos: vec![Repo {
+            owner: "kubernetes".to_string(),
+            name: "kubernetes".to_string(),
+            default_branch: "master".to_string(),
+            branches: vec![Branch {
+                name: "master".to_string(),
+                sha: BASE_SHA.to_string(),
+                ..Branch::default()
+            }],
+            pulls: vec![PullRequest {
+                number: PR,
+                title: "kubelet: fix a race".to_string(),
+                user: MEMBER.to_string(),
+                head: PullRef {
+                    branch: "fix-race".to_string(),
+                    sha: HEAD_SHA.to_string(),
+                    repo: String::new(),
+                },
+                base: PullRef {
+                    branch: "master".to_string(),
+                    sha: BASE_SHA.to_string(),
+                    repo: String::new(),
+                },
+                files: vec![PullFile {
+                    filename: "pkg/kubelet/kubelet.go".to_string(),
+                    additions: 3,
+                    ..PullFile::default()
+                }],
+                ..PullRequest::default()
+            }],
+            ..Repo::default()
+        }],
+        ..GitHubState::default()
+    };
+    state.normalize("2026-01-01T00:00:00Z");
+    state
+}
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -87,14 +142,20 @@ async fn run() -> anyhow::Result<()> {
     let concurrency = env_number("HOOK_BENCH_CONCURRENCY", 8).max(1);
     let max_seconds = env_number("HOOK_BENCH_SECONDS", 60) as u64;
 
+    let pr_events = env_number("HOOK_BENCH_PR_EVENTS", 100);
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("hook-bench").await;
+
     let root = corpus_root();
-    let started = Instant::now();
-    let config = ConfigWatch::load(LoadOptions {
+    let options = LoadOptions {
         config_path: root.join("prow/config.yaml"),
         job_config_path: Some(root.join("jobs")),
         plugin_config_path: Some(root.join("prow/plugins.yaml")),
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    };
+    let started = Instant::now();
+    let mut loaded = load_checked(&options).map_err(|e| anyhow::anyhow!("{e}"))?;
+    loaded.config.prow.prowjob_namespace = namespace.name().to_string();
+    let config = ConfigWatch::with_loaded(options, loaded);
     let loaded = config.current();
     let jobs = loaded.config.presubmit_count()
         + loaded.config.postsubmit_count()
@@ -106,6 +167,7 @@ async fn run() -> anyhow::Result<()> {
     );
 
     let github = FakeGitHub::start().await?;
+    github.load_state(github_state());
     let client = GitHubClient::new(
         ClientConfig {
             endpoint: github.url(),
@@ -113,12 +175,12 @@ async fn run() -> anyhow::Result<()> {
         },
         Credentials::Token(Secret::new("bench-token")),
     )?;
-    let kube = kube::Client::try_from(kube::Config::new("http://127.0.0.1:9".parse()?))?;
+    let kube = control_plane.client();
     let services = Services {
         github: Arc::new(DryRunGitHub::new(client)),
-        kube,
+        kube: kube.clone(),
         bot_login: "k8s-ci-robot".to_string(),
-        dry_run: true,
+        dry_run: false,
     };
     let mut registry = PluginRegistry::new();
     registry.register(Arc::new(Trigger));
@@ -170,6 +232,7 @@ async fn run() -> anyhow::Result<()> {
             &url,
             &body,
             &signature,
+            "issue_comment",
             offset,
             events,
             concurrency,
@@ -179,9 +242,40 @@ async fn run() -> anyhow::Result<()> {
         .await?;
         phases.push((name, rate, phase));
     }
+    let pr_body = PayloadEdit::new(payload("pull_request", "opened")?)?
+        .repo("kubernetes", "kubernetes")
+        .number(PR)
+        .head_sha(HEAD_SHA)
+        .sender(MEMBER)
+        .set("/pull_request/user/login", serde_json::json!(MEMBER))
+        .set("/pull_request/base/ref", serde_json::json!("master"))
+        .set("/pull_request/base/sha", serde_json::json!(BASE_SHA))
+        .set("/pull_request/draft", serde_json::json!(false))
+        .into_bytes()?;
+    let pr_signature = sign_256(&Secret::new(SECRET), &pr_body);
+    let pr_start = Instant::now();
+    let pr_phase = send_phase(
+        &http,
+        &url,
+        &pr_body,
+        &pr_signature,
+        "pull_request",
+        phases.len() * events,
+        pr_events,
+        concurrency.min(4),
+        None,
+        max_seconds,
+    )
+    .await?;
     shutdown.cancel();
     server_task.await??;
     let _ = workers_task.await?;
+    let pr_handled = pr_start.elapsed();
+    let prowjobs = kube::Api::<prow_api::ProwJob>::namespaced(kube, namespace.name())
+        .list(&kube::api::ListParams::default())
+        .await?
+        .items
+        .len();
 
     let (rss, hwm) = memory_mib();
     let plugin_errors: u64 = ["trigger", "cat", "config-updater"]
@@ -207,6 +301,16 @@ async fn run() -> anyhow::Result<()> {
             phase.latencies.last().copied().unwrap_or_default(),
         );
     }
+    println!(
+        "pull_request opened by a member (starts jobs; real API server): {} accepted, {} failed, answered at {:.0} events/s, p50 {:.2?}, p99 {:.2?}; {prowjobs} ProwJobs created, all handled in {pr_handled:.2?} ({:.0} events/s, {:.0} ProwJobs/s)",
+        pr_phase.latencies.len(),
+        pr_phase.failures,
+        pr_phase.latencies.len() as f64 / pr_phase.elapsed.as_secs_f64(),
+        percentile(&pr_phase.latencies, 50.0),
+        percentile(&pr_phase.latencies, 99.0),
+        pr_phase.latencies.len() as f64 / pr_handled.as_secs_f64(),
+        prowjobs as f64 / pr_handled.as_secs_f64(),
+    );
     println!(
         "handled: {} events dispatched; plugin errors {plugin_errors}; GitHub requests {}; duplicates {}",
         metrics
@@ -246,6 +350,7 @@ async fn send_phase(
     url: &str,
     body: &[u8],
     signature: &str,
+    event_type: &'static str,
     offset: usize,
     events: usize,
     concurrency: usize,
@@ -285,7 +390,7 @@ async fn send_phase(
                 let response = http
                     .post(&url)
                     .header("content-type", "application/json")
-                    .header("x-github-event", "issue_comment")
+                    .header("x-github-event", event_type)
                     .header("x-github-delivery", format!("bench-{}", offset + index))
                     .header("x-hub-signature-256", &signature)
                     .body(body.clone())
