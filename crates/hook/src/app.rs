@@ -24,6 +24,7 @@ use crate::metrics::HookMetrics;
 use crate::plugin::Services;
 use crate::plugins::cat::{self, Cat, CatConfig};
 use crate::plugins::config_updater::ConfigUpdater;
+use crate::plugins::config_updater::metrics::ConfigMapSizes;
 use crate::plugins::trigger::Trigger;
 use crate::registry::PluginRegistry;
 use crate::server::{self, HookOptions};
@@ -101,15 +102,16 @@ fn parse_grace(text: &str) -> Result<Duration, String> {
     prow_config::parse_duration(text).map_err(|e| e.to_string())
 }
 
-/// The built-in plugins: `trigger`, `config-updater` and `cat`.
-pub fn builtin_plugins(args: &HookArgs) -> PluginRegistry {
+/// The built-in plugins: `trigger`, `config-updater` (recording ConfigMap sizes in
+/// `configmap_sizes`) and `cat`.
+pub fn builtin_plugins(args: &HookArgs, configmap_sizes: ConfigMapSizes) -> PluginRegistry {
     let cat_config = CatConfig::from_plugins_file(&args.plugin_config).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "cat: no configuration");
         CatConfig::default()
     });
     let mut registry = PluginRegistry::new();
     registry.register(Arc::new(Trigger));
-    registry.register(Arc::new(ConfigUpdater::new()));
+    registry.register(Arc::new(ConfigUpdater::new().with_metrics(configmap_sizes)));
     registry.register(Arc::new(Cat::new(
         args.cat_api_endpoint.clone(),
         cat_config,
@@ -153,7 +155,10 @@ pub async fn run(args: HookArgs) -> anyhow::Result<()> {
     let hook_registry = registry.sub_registry_with_prefix("hook");
     let metrics = HookMetrics::register(hook_registry);
     let http = HttpMetrics::register(hook_registry);
-    let plugins = Arc::new(builtin_plugins(&args));
+    // Prow's unprefixed name: prow_configmap_size_bytes.
+    let configmap_sizes = ConfigMapSizes::default();
+    configmap_sizes.register(&mut registry);
+    let plugins = Arc::new(builtin_plugins(&args, configmap_sizes));
     plugins.report_unknown_in(&config.current());
     let dispatcher = Arc::new(Dispatcher::new(
         Arc::clone(&plugins),
