@@ -34,10 +34,13 @@ impl JobConfig {
 
     /// The periodic named `name`.
     pub fn periodic(&self, name: &str) -> Option<&Periodic> {
-        match self.periodic_index.get(name) {
-            Some(&i) => self.periodics.get(i),
-            None => self.periodics.iter().find(|p| p.base.name == name),
-        }
+        // `periodics` is public and may have been edited since the index was built: trust the
+        // index only when it still points at a job of that name.
+        self.periodic_index
+            .get(name)
+            .and_then(|&i| self.periodics.get(i))
+            .filter(|p| p.base.name == name)
+            .or_else(|| self.periodics.iter().find(|p| p.base.name == name))
     }
 
     /// The presubmit of `org/repo` named `name`.

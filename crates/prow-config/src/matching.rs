@@ -256,10 +256,11 @@ impl Filter for TestAllFilter {
     }
 }
 
-/// Jobs whose context failed, plus required jobs that have not reported (Prow's `RetestFilter`).
+/// Prow's `RetestFilter` (and, with `required_only`, `RetestRequiredFilter`): jobs whose
+/// context failed (run by default), plus jobs `/test all` would run that have not reported yet.
 #[derive(Clone, Debug, Default)]
 pub struct RetestFilter {
-    /// Contexts currently failed on the PR head.
+    /// Contexts currently failed (`failure` or `error`) on the PR head.
     pub failed_contexts: HashSet<String>,
     /// Every context currently reported on the PR head.
     pub all_contexts: HashSet<String>,
@@ -269,14 +270,16 @@ pub struct RetestFilter {
 
 impl Filter for RetestFilter {
     fn check(&self, presubmit: &Presubmit) -> FilterOutcome {
+        if self.required_only && presubmit.optional {
+            return FilterOutcome::default();
+        }
         let context = presubmit.reporter.context.as_str();
-        let failed =
-            self.failed_contexts.contains(context) && !(self.required_only && presubmit.optional);
-        let missing = !presubmit.optional && !self.all_contexts.contains(context);
+        let failed = self.failed_contexts.contains(context);
+        let missing = !presubmit.needs_explicit_trigger() && !self.all_contexts.contains(context);
         FilterOutcome {
             should_run: failed || missing,
             forced: false,
-            defaults: true,
+            defaults: failed,
         }
     }
 }
@@ -544,8 +547,10 @@ mod tests {
             ["always", "conditional", "optional-always"]
         );
         assert_eq!(run("/test manual"), ["manual"]);
-        // Failed contexts plus required contexts that never reported.
-        assert_eq!(run("/retest"), ["conditional", "manual"]);
+        // Failed contexts, plus contexts that never reported of jobs that need no explicit
+        // trigger; `/retest-required` leaves out optional jobs.
+        assert_eq!(run("/retest"), ["conditional", "manual", "optional-always"]);
+        assert_eq!(run("/retest-required"), ["conditional", "manual"]);
         assert_eq!(
             run("/ok-to-test"),
             Vec::<&str>::new(),

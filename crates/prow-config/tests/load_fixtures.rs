@@ -505,6 +505,20 @@ fn decorate_all_jobs_decorates_jobs_that_do_not_opt_out() {
     let plain = loaded.config.jobs.periodic("ci-plain").expect("job");
     assert_eq!(plain.base.utility_config.decorate, Some(false));
     assert!(plain.base.utility_config.decoration_config.is_none());
+
+    // Looking a periodic up by name stays right after the list is edited.
+    let mut jobs = loaded.config.jobs.clone();
+    let first = jobs.periodics.remove(0).base.name;
+    assert!(jobs.periodic(&first).is_none(), "{first} was removed");
+    for name in ["ci-decorated", "ci-plain"]
+        .into_iter()
+        .filter(|n| *n != first)
+    {
+        assert_eq!(
+            jobs.periodic(name).map(|p| p.base.name.as_str()),
+            Some(name)
+        );
+    }
 }
 
 #[test]

@@ -5,45 +5,13 @@
 use std::collections::HashSet;
 
 use prow_config::{
-    AggregateFilter, CommandFilter, Filter, FilterOutcome, Presubmit, TestAllFilter,
+    AggregateFilter, CommandFilter, Filter, FilterOutcome, Presubmit, RetestFilter, TestAllFilter,
 };
 use prow_github::types::{CombinedStatus, StatusState};
 
 use super::comment_commands::{
     AvailableJobs, OK_TO_TEST_RE, RETEST_RE, RETEST_REQUIRED_RE, TEST_ALL_RE,
 };
-
-/// Prow's `RetestFilter` (and `RetestRequiredFilter` with `required_only`): jobs whose context
-/// failed (run by default), and jobs `/test all` would run that have not reported yet.
-///
-/// Kept here rather than using `prow_config::RetestFilter`, which selects every non-optional
-/// missing job — including jobs that need an explicit `/test` — where Prow selects only jobs
-/// that do not need an explicit trigger, and defaults only failed ones to run.
-#[derive(Debug, Default, Clone)]
-pub struct PresubmitRetestFilter {
-    /// Contexts in `failure` or `error` on the PR head.
-    pub failed_contexts: HashSet<String>,
-    /// Every context reported on the PR head.
-    pub all_contexts: HashSet<String>,
-    /// `/retest-required`: skip optional jobs.
-    pub required_only: bool,
-}
-
-impl Filter for PresubmitRetestFilter {
-    fn check(&self, presubmit: &Presubmit) -> FilterOutcome {
-        if self.required_only && presubmit.optional {
-            return FilterOutcome::default();
-        }
-        let context = presubmit.reporter.context.as_str();
-        let failed = self.failed_contexts.contains(context);
-        let missing = !presubmit.needs_explicit_trigger() && !self.all_contexts.contains(context);
-        FilterOutcome {
-            should_run: failed || missing,
-            forced: false,
-            defaults: failed,
-        }
-    }
-}
 
 /// `(failed, all)` contexts of a combined status (Prow's `getContexts`).
 pub fn contexts_of(status: &CombinedStatus) -> (HashSet<String>, HashSet<String>) {
@@ -74,14 +42,14 @@ pub fn comment_filter<'a>(
     let mut filters: Vec<Box<dyn Filter + 'a>> = vec![Box::new(CommandFilter { body: text })];
     let (failed, all) = status.map(contexts_of).unwrap_or_default();
     if RETEST_RE.is_match(text) {
-        filters.push(Box::new(PresubmitRetestFilter {
+        filters.push(Box::new(RetestFilter {
             failed_contexts: failed.clone(),
             all_contexts: all.clone(),
             required_only: false,
         }));
     }
     if RETEST_REQUIRED_RE.is_match(text) {
-        filters.push(Box::new(PresubmitRetestFilter {
+        filters.push(Box::new(RetestFilter {
             failed_contexts: failed,
             all_contexts: all,
             required_only: true,
