@@ -40,6 +40,9 @@ pub enum Error {
     /// A presubmit key is not `org/repo`.
     #[error("bad presubmit repo {0:?}")]
     BadPresubmitRepo(String),
+    /// Listing the repositories of an org with `protect` set failed.
+    #[error("list org repos: {0}")]
+    ListOrgRepos(#[source] prow_github::Error),
     /// Reading the repository failed.
     #[error("get repo: {0}")]
     GetRepo(#[source] prow_github::Error),
@@ -67,6 +70,7 @@ impl Error {
             Error::AppsRestrictionsDisabled { .. } => "AppsRestrictionsDisabled",
             Error::BranchRegex { .. } => "BranchRegex",
             Error::BadPresubmitRepo(_) => "BadPresubmitRepo",
+            Error::ListOrgRepos(_) => "ListOrgRepos",
             Error::GetRepo(_) => "GetRepo",
             Error::ListBranches(_) => "ListBranches",
             Error::GetProtection(_) => "GetProtection",

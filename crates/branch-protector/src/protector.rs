@@ -115,13 +115,18 @@ impl Pass<'_> {
             {
                 continue;
             }
-            let mut repos: BTreeSet<String> = org.repos.keys().cloned().collect();
-            if org.policy.protect.is_some() {
-                // Prow lists every repository of such an org; the GitHub client has no
-                // org-repository listing, so the repositories Prow knows of are used: the
-                // configured ones and those with presubmits.
-                repos.extend(self.tested_repos_of(org_name));
-            }
+            let repos: BTreeSet<String> = if org.policy.protect.is_some() {
+                // A strongly opinionated org (Prow's `UpdateOrg`): every repository it has.
+                match self.github.list_org_repos(org_name).await {
+                    Ok(listed) => listed.into_iter().map(|r| r.name).collect(),
+                    Err(e) => {
+                        self.error(org_name.clone(), Error::ListOrgRepos(e));
+                        continue;
+                    }
+                }
+            } else {
+                org.repos.keys().cloned().collect()
+            };
             for repo_name in repos {
                 if !self.options.enablement.enabled(org_name, &repo_name) {
                     continue;
@@ -150,17 +155,6 @@ impl Pass<'_> {
             let repo = repo_policy(&org_policy(bp, org_name), repo_name);
             self.update_repo(org_name, repo_name, &repo).await;
         }
-    }
-
-    fn tested_repos_of(&self, org: &str) -> Vec<String> {
-        self.config
-            .jobs
-            .presubmits
-            .keys()
-            .filter_map(|key| key.split_once('/'))
-            .filter(|(o, _)| *o == org)
-            .map(|(_, r)| r.to_string())
-            .collect()
     }
 
     fn error(&mut self, scope: String, error: Error) {

@@ -68,6 +68,10 @@ impl<G: GitHub> GitHub for DryRunGitHub<G> {
     async fn get_repo(&self, org: &str, repo: &str) -> Result<Repository> {
         self.inner.get_repo(org, repo).await
     }
+    async fn list_org_repos(&self, org: &str) -> Result<Vec<Repository>> {
+        self.inner.list_org_repos(org).await
+    }
+
     async fn list_branches(
         &self,
         org: &str,

@@ -41,6 +41,8 @@ pub trait GitHub: Send + Sync {
     async fn list_team_members(&self, org: &str, team: &str) -> Result<Vec<User>>;
     /// The repository.
     async fn get_repo(&self, org: &str, repo: &str) -> Result<Repository>;
+    /// Every repository of the organization `org` (archived ones included).
+    async fn list_org_repos(&self, org: &str) -> Result<Vec<Repository>>;
     /// All branches, or only the protected ones.
     async fn list_branches(
         &self,

@@ -193,6 +193,17 @@ impl GitHub for GitHubClient {
         .await
     }
 
+    async fn list_org_repos(&self, org: &str) -> Result<Vec<Repository>> {
+        self.fetch_all(Call::new(
+            "list_org_repos",
+            Method::GET,
+            "/orgs/{org}/repos",
+            format!("/orgs/{}/repos", segment(org)),
+            Some(org),
+        ))
+        .await
+    }
+
     async fn list_branches(
         &self,
         org: &str,

@@ -243,6 +243,14 @@ fn org_endpoint(
         }
         ["members", login] if is_member(login) => Reply::no_content(),
         ["installation"] => installation(state, urls, &org.login),
+        ["repos"] => Reply::list(
+            state
+                .repos
+                .iter()
+                .filter(|r| r.owner.eq_ignore_ascii_case(&org.login))
+                .map(|r| render::repo(state, urls, r))
+                .collect(),
+        ),
         ["public_members"] => Reply::list(users(&org.public_members)),
         ["public_members", login]
             if org

@@ -123,6 +123,8 @@ pub struct Repo {
     pub default_branch: String,
     /// Private repository.
     pub private: bool,
+    /// Archived (read-only) repository.
+    pub archived: bool,
     /// Collaborators with their permission.
     pub collaborators: Vec<Collaborator>,
     /// Branches.

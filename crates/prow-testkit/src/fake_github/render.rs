@@ -136,7 +136,7 @@ pub fn repo(state: &GitHubState, urls: &Urls, repo: &Repo) -> Value {
         "ssh_url": format!("git@fake-github:{full}.git"),
         "clone_url": format!("{api}/{full}.git"),
         "default_branch": repo.default_branch,
-        "archived": false,
+        "archived": repo.archived,
         "disabled": false,
         "has_issues": true,
         "open_issues_count": repo.pulls.iter().filter(|p| p.state == "open").count()
