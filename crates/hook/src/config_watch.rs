@@ -8,17 +8,14 @@
 //!
 //! Unknown fields are errors for `prowctl checkconfig`, but a running hook never refuses a
 //! configuration Prow itself runs with (Prow ignores unknown fields): they are logged as
-//! warnings, once per field, at start and on every reload. This is why hook polls with its
-//! own loop rather than `prow_config::Reloader`, which refuses any error on reload.
+//! warnings, once per field, at start and on every reload (`Problem::blocks_components`
+//! tells them apart). Hook polls with its own async loop, sharing `prow_config`'s
+//! `files_fingerprint`, because the configuration is shared with the HTTP handlers.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use prow_config::{LoadError, LoadOptions, Loaded, Problem, Severity, load};
+use prow_config::{LoadError, LoadOptions, Loaded, Problem, files_fingerprint, load};
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::HookMetrics;
@@ -39,9 +36,7 @@ pub enum ConfigRefused {
 
 /// True for problems a running component tolerates (Prow ignores unknown fields).
 pub fn is_tolerated(problem: &Problem) -> bool {
-    problem.severity == Severity::Warning
-        || problem.message.ends_with("unknown field")
-        || problem.message.contains(": unknown field (")
+    !problem.blocks_components()
 }
 
 /// Loads the configuration; `Err` when hook must not run with it.
@@ -85,7 +80,7 @@ impl ConfigWatch {
     /// # Errors
     /// As [`load_checked`].
     pub fn load(options: LoadOptions) -> Result<Self, ConfigRefused> {
-        let initial_fingerprint = fingerprint(&options);
+        let initial_fingerprint = files_fingerprint(&options);
         let loaded = load_checked(&options)?;
         warn_tolerated(&loaded);
         Ok(ConfigWatch {
@@ -99,7 +94,7 @@ impl ConfigWatch {
     /// now on).
     pub fn with_loaded(options: LoadOptions, loaded: Loaded) -> Self {
         ConfigWatch {
-            initial_fingerprint: fingerprint(&options),
+            initial_fingerprint: files_fingerprint(&options),
             options: Arc::new(options),
             current: Arc::new(RwLock::new(Arc::new(loaded))),
         }
@@ -147,7 +142,7 @@ impl ConfigWatch {
                 _ = ticker.tick() => {}
             }
             let options = Arc::clone(&self.options);
-            let now = tokio::task::spawn_blocking(move || fingerprint(&options))
+            let now = tokio::task::spawn_blocking(move || files_fingerprint(&options))
                 .await
                 .unwrap_or(last);
             if now == last {
@@ -188,64 +183,20 @@ pub fn log_refused(refused: &ConfigRefused) {
     }
 }
 
-/// A hash over the metadata of every file the configuration is read from.
-fn fingerprint(options: &LoadOptions) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    hash_file(&options.config_path, &mut hasher);
-    if let Some(path) = &options.plugin_config_path {
-        hash_file(path, &mut hasher);
-    }
-    if let Some(dir) = &options.job_config_path {
-        hash_tree(dir, &mut hasher, 0);
-    }
-    hasher.finish()
-}
-
-fn hash_tree(path: &Path, hasher: &mut DefaultHasher, depth: usize) {
-    hash_file(path, hasher);
-    if depth > 32 || !path.is_dir() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return;
-    };
-    let mut children: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    children.sort();
-    for child in children {
-        hash_tree(&child, hasher, depth + 1);
-    }
-}
-
-fn hash_file(path: &Path, hasher: &mut DefaultHasher) {
-    path.hash(hasher);
-    match std::fs::metadata(path) {
-        Ok(meta) => {
-            meta.len().hash(hasher);
-            meta.ino().hash(hasher);
-            meta.mtime().hash(hasher);
-            meta.mtime_nsec().hash(hasher);
-        }
-        Err(err) => err.kind().hash(hasher),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use prow_config::yaml::Mark;
+    use std::path::Path;
 
     #[test]
     fn tolerated_problems_table() {
         let file = Path::new("config.yaml");
         let mark = Mark { line: 3, col: 5 };
         let cases = [
-            (Problem::error(file, mark, "tide.foo: unknown field"), true),
+            (Problem::unknown_field(file, mark, "tide.foo", ""), true),
             (
-                Problem::error(
-                    file,
-                    mark,
-                    "bogus: unknown field (a job file holds presubmits, postsubmits, periodics and presets)",
-                ),
+                Problem::unknown_field(file, mark, "bogus", "a job file holds presubmits"),
                 true,
             ),
             (
@@ -254,6 +205,11 @@ mod tests {
             ),
             (
                 Problem::error(file, mark, "presubmits.o/r[0].name: duplicate job name"),
+                false,
+            ),
+            // Tolerance comes from the kind of problem, not from its wording.
+            (
+                Problem::error(file, mark, "x: looks like an unknown field"),
                 false,
             ),
         ];

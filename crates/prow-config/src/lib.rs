@@ -32,6 +32,6 @@ pub use jobs::*;
 pub use load::{LoadOptions, Loaded, load};
 pub use matching::*;
 pub use plugins::*;
-pub use problem::{Problem, Severity};
-pub use reload::{ReloadOutcome, Reloader};
+pub use problem::{Problem, ProblemKind, Severity};
+pub use reload::{ReloadOutcome, Reloader, files_fingerprint};
 pub use spec::{periodic_spec, postsubmit_spec, presubmit_spec, prowjob_labels};

@@ -43,6 +43,12 @@ impl Loaded {
     pub fn has_errors(&self) -> bool {
         self.problems.iter().any(Problem::is_error)
     }
+
+    /// True when a running component must refuse this configuration: it holds errors other
+    /// than unknown fields (see [`Problem::blocks_components`]).
+    pub fn blocks_components(&self) -> bool {
+        self.problems.iter().any(Problem::blocks_components)
+    }
 }
 
 /// Top-level keys of a job file (Prow's `JobConfig`).
@@ -61,10 +67,11 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     report_duplicates(&config_file, &parsed.duplicate_keys, &mut problems);
     let root = &parsed.root;
     for unknown in Shape::prow_config().unknown_fields(root, JOB_KEYS) {
-        problems.push(Problem::error(
+        problems.push(Problem::unknown_field(
             &config_file,
             unknown.mark,
-            format!("{}: unknown field", unknown.path),
+            &unknown.path,
+            "",
         ));
     }
     let mut prow: ProwConfig = read_settings(root, JOB_KEYS, &config_file, &mut problems);
@@ -237,11 +244,7 @@ fn deserialize_section<T: DeserializeOwned>(
     let result = yaml::from_node_at::<T>(node, path, &mut unknown);
     if report_unknown {
         for u in unknown {
-            problems.push(Problem::error(
-                file,
-                u.mark,
-                format!("{}: unknown field", u.path),
-            ));
+            problems.push(Problem::unknown_field(file, u.mark, &u.path, ""));
         }
     }
     match result {
@@ -298,23 +301,32 @@ impl FileJobs {
         for (key, value) in entries {
             let name = key.key_text().unwrap_or_default();
             match name.as_ref() {
-                "presubmits" => out.presubmits = read_repo_jobs(value, "presubmits", file, &mut out.problems),
-                "postsubmits" => out.postsubmits = read_repo_jobs(value, "postsubmits", file, &mut out.problems),
-                "periodics" => out.periodics = read_job_list(value, "periodics", file, &mut out.problems),
+                "presubmits" => {
+                    out.presubmits = read_repo_jobs(value, "presubmits", file, &mut out.problems)
+                }
+                "postsubmits" => {
+                    out.postsubmits = read_repo_jobs(value, "postsubmits", file, &mut out.problems)
+                }
+                "periodics" => {
+                    out.periodics = read_job_list(value, "periodics", file, &mut out.problems)
+                }
                 "presets" => {
-                    if let Some(presets) =
-                        deserialize_section::<Option<Vec<Preset>>>(value, "presets", file, &mut out.problems, true)
-                    {
+                    if let Some(presets) = deserialize_section::<Option<Vec<Preset>>>(
+                        value,
+                        "presets",
+                        file,
+                        &mut out.problems,
+                        true,
+                    ) {
                         out.presets = presets.unwrap_or_default();
                     }
                 }
                 "prow_ignored" | "decorate_all_jobs" => {}
-                other if job_file => out.problems.push(Problem::error(
+                other if job_file => out.problems.push(Problem::unknown_field(
                     file,
                     key.mark,
-                    format!(
-                        "{other}: unknown field (a job file holds presubmits, postsubmits, periodics and presets)"
-                    ),
+                    other,
+                    "a job file holds presubmits, postsubmits, periodics and presets",
                 )),
                 _ => {}
             }
@@ -380,11 +392,7 @@ fn read_job_list<T: DeserializeOwned + Job>(
         unknown.clear();
         let result = yaml::from_node_at::<T>(item, &job_path, &mut unknown);
         for u in &unknown {
-            problems.push(Problem::error(
-                file,
-                u.mark,
-                format!("{}: unknown field", u.path),
-            ));
+            problems.push(Problem::unknown_field(file, u.mark, &u.path, ""));
         }
         check_untyped_fields(item, &job_path, file, problems);
         match result {
@@ -440,10 +448,11 @@ fn check_untyped_fields(item: &Node, job_path: &str, file: &Path, problems: &mut
         };
         for u in shape.unknown_fields(node, &[]) {
             let sep = if u.path.starts_with('[') { "" } else { "." };
-            problems.push(Problem::error(
+            problems.push(Problem::unknown_field(
                 file,
                 u.mark,
-                format!("{job_path}.{field}{sep}{}: unknown field", u.path),
+                &format!("{job_path}.{field}{sep}{}", u.path),
+                "",
             ));
         }
     }
@@ -651,10 +660,11 @@ fn load_plugins(path: &Path, problems: &mut Vec<Problem>) -> Result<PluginConfig
         return Ok(PluginConfig::default());
     }
     for unknown in Shape::plugin_config().unknown_fields(&parsed.root, &[]) {
-        problems.push(Problem::error(
+        problems.push(Problem::unknown_field(
             path,
             unknown.mark,
-            format!("{}: unknown field", unknown.path),
+            &unknown.path,
+            "",
         ));
     }
     Ok(read_settings(&parsed.root, &[], path, problems))

@@ -14,11 +14,23 @@ pub enum Severity {
     Warning,
 }
 
+/// What kind of thing a [`Problem`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// A field Prow does not know. An error for `checkconfig`; a running component logs it
+    /// and carries on, as Prow (which ignores unknown fields) would.
+    UnknownField,
+    /// Anything else.
+    Other,
+}
+
 /// One thing wrong with the configuration, at a position in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// Error or warning.
     pub severity: Severity,
+    /// What it is about.
+    pub kind: ProblemKind,
     /// The file.
     pub file: PathBuf,
     /// Line, 1-based (0 when the problem concerns the file as a whole).
@@ -34,6 +46,7 @@ impl Problem {
     pub fn error(file: &Path, mark: Mark, message: impl Into<String>) -> Self {
         Problem {
             severity: Severity::Error,
+            kind: ProblemKind::Other,
             file: file.to_path_buf(),
             line: mark.line,
             col: mark.col,
@@ -49,9 +62,29 @@ impl Problem {
         }
     }
 
+    /// An error for the field at `path` that Prow does not know; `note` (may be empty) is
+    /// appended to the message in parentheses.
+    pub fn unknown_field(file: &Path, mark: Mark, path: &str, note: &str) -> Self {
+        let message = if note.is_empty() {
+            format!("{path}: unknown field")
+        } else {
+            format!("{path}: unknown field ({note})")
+        };
+        Problem {
+            kind: ProblemKind::UnknownField,
+            ..Problem::error(file, mark, message)
+        }
+    }
+
     /// True for [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// True for an error a running component must not run with: every error except unknown
+    /// fields, which Prow ignores (`checkconfig` still fails on them).
+    pub fn blocks_components(&self) -> bool {
+        self.is_error() && self.kind != ProblemKind::UnknownField
     }
 }
 

@@ -20,7 +20,8 @@ pub enum ReloadOutcome {
     Reloaded(Arc<Loaded>),
     /// The files changed but could not be loaded; the previous configuration stays current.
     Failed(LoadError),
-    /// The files changed but hold errors; the previous configuration stays current.
+    /// The files changed but hold errors (other than unknown fields, which a running component
+    /// only logs); the previous configuration stays current.
     Rejected(Vec<Problem>),
 }
 
@@ -39,7 +40,7 @@ impl Reloader {
     /// # Errors
     /// When the files cannot be read or parsed.
     pub fn new(options: LoadOptions) -> Result<Self, LoadError> {
-        let fingerprint = fingerprint(&options);
+        let fingerprint = files_fingerprint(&options);
         let current = Arc::new(load(&options)?);
         Ok(Reloader {
             options,
@@ -55,18 +56,18 @@ impl Reloader {
 
     /// Reloads if any file changed (path, size, modification time or inode).
     pub fn reload_if_changed(&mut self) -> ReloadOutcome {
-        let fingerprint = fingerprint(&self.options);
+        let fingerprint = files_fingerprint(&self.options);
         if fingerprint == self.fingerprint {
             return ReloadOutcome::Unchanged;
         }
         self.fingerprint = fingerprint;
         match load(&self.options) {
             Err(err) => ReloadOutcome::Failed(err),
-            Ok(loaded) if loaded.has_errors() => ReloadOutcome::Rejected(
+            Ok(loaded) if loaded.blocks_components() => ReloadOutcome::Rejected(
                 loaded
                     .problems
                     .into_iter()
-                    .filter(Problem::is_error)
+                    .filter(Problem::blocks_components)
                     .collect(),
             ),
             Ok(loaded) => {
@@ -77,8 +78,10 @@ impl Reloader {
     }
 }
 
-/// A hash over the metadata of every file [`load`] would read.
-fn fingerprint(options: &LoadOptions) -> u64 {
+/// A hash over the metadata (path, size, inode, modification time) of every file [`load`]
+/// would read: it changes when any of them changes, including a ConfigMap mount swapping its
+/// `..data` symlink.
+pub fn files_fingerprint(options: &LoadOptions) -> u64 {
     let mut hasher = DefaultHasher::new();
     hash_file(&options.config_path, &mut hasher);
     if let Some(path) = &options.plugin_config_path {

@@ -605,6 +605,28 @@ fn reloader_keeps_the_last_good_config() {
         prow_config::ReloadOutcome::Failed(_)
     ));
     assert_eq!(reloader.current().config.periodic_count(), 2);
+
+    // Unknown fields fail checkconfig but not a running component: Prow ignores them.
+    scratch.write(
+        "jobs/b.yaml",
+        &PERIODIC
+            .replace("NAME", "ci-c")
+            .replace("interval: 1h", "interval: 1h\n    intervall: 2h"),
+    );
+    match reloader.reload_if_changed() {
+        prow_config::ReloadOutcome::Reloaded(loaded) => {
+            assert!(loaded.config.jobs.periodic("ci-c").is_some());
+            let unknown: Vec<_> = loaded.problems.iter().filter(|p| p.is_error()).collect();
+            assert_eq!(unknown.len(), 1, "{unknown:#?}");
+            assert_eq!(unknown[0].kind, prow_config::ProblemKind::UnknownField);
+            assert!(
+                unknown[0]
+                    .message
+                    .starts_with("periodics[0].intervall: unknown field")
+            );
+        }
+        other => panic!("expected a reload, got {other:?}"),
+    }
 }
 
 #[test]
