@@ -227,8 +227,22 @@ impl ControlPlane {
             "metadata": { "name": name, "labels": { "prow-testkit.dev/test-namespace": "true" } }
         }))
         .unwrap_or_default();
-        if let Err(e) = api.create(&PostParams::default(), &namespace).await {
-            panic!("cannot create test namespace {name}: {e}");
+        // A busy API server (many test binaries start at once in CI) can drop a connection:
+        // retry a few times; AlreadyExists means an earlier attempt went through.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match api.create(&PostParams::default(), &namespace).await {
+                Ok(_) => break,
+                Err(kube::Error::Api(status)) if status.code == 409 => break,
+                Err(e) if attempt < 5 => {
+                    tracing::warn!(namespace = %name, error = %e, attempt, "creating the test namespace failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                }
+                Err(e) => {
+                    panic!("cannot create test namespace {name} after {attempt} attempts: {e}")
+                }
+            }
         }
         TestNamespace {
             name,
