@@ -22,12 +22,11 @@ use crate::protector::{Options, Report, protect};
 /// Runs the binary; the exit code is non-zero when a one-shot pass had errors.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     prow_kube::telemetry::init_tracing(&cli.log)?;
-    let mut reloader = Reloader::new(cli.load_options()).context("loading the config")?;
+    let mut reloader = Reloader::for_component(cli.load_options()).context("loading the config")?;
     let loaded = reloader.current();
     for problem in &loaded.problems {
-        tracing::warn!(%problem, "config problem");
+        tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
     }
-    anyhow::ensure!(!loaded.has_errors(), "the config has errors");
     let client = GitHubClient::new(cli.github_client_config(), cli.github.credentials()?)?;
     let options = Options {
         dry_run: cli.dry_run,

@@ -38,3 +38,14 @@ pub enum LoadError {
         message: String,
     },
 }
+
+/// Why a running component refuses to start with a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A file could not be read or is not YAML.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The configuration holds errors other than unknown fields (one per line, `file:line:col`).
+    #[error("the configuration has errors:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<crate::Problem>),
+}

@@ -25,7 +25,7 @@ mod validate;
 pub use config::*;
 pub use cron::validate_cron;
 pub use duration::{DurationError, GoDuration, format_duration, parse_duration};
-pub use error::LoadError;
+pub use error::{LoadError, StartError};
 pub use finalize::{DEFAULT_CLUSTER, KUBERNETES_AGENT, merge_decoration, merge_preset};
 pub use job_config::JobConfig;
 pub use jobs::*;

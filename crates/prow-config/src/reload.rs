@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::LoadError;
+use crate::error::{LoadError, StartError};
 use crate::load::{LoadOptions, Loaded, job_files, load};
 use crate::problem::Problem;
 
@@ -47,6 +47,26 @@ impl Reloader {
             fingerprint,
             current,
         })
+    }
+
+    /// Loads the configuration a running component starts with. Unknown fields do not stop it
+    /// (Prow ignores them; the caller logs `current().problems`), any other error does.
+    ///
+    /// # Errors
+    /// When the files cannot be read or parsed, or hold errors other than unknown fields.
+    pub fn for_component(options: LoadOptions) -> Result<Self, StartError> {
+        let reloader = Reloader::new(options)?;
+        if reloader.current.blocks_components() {
+            let blocking = reloader
+                .current
+                .problems
+                .iter()
+                .filter(|p| p.blocks_components())
+                .cloned()
+                .collect();
+            return Err(StartError::Invalid(blocking));
+        }
+        Ok(reloader)
     }
 
     /// The current configuration.

@@ -664,3 +664,29 @@ fn a_type_error_in_one_section_keeps_the_other_settings() {
         "the bad section falls back to Prow's default"
     );
 }
+
+#[test]
+fn components_start_with_unknown_fields_but_not_with_other_errors() {
+    let scratch = ScratchDir::new("for-component");
+    let config = scratch.write("config.yaml", "plank:\n  max_revivalz: 3\n");
+    let options = LoadOptions {
+        config_path: config.clone(),
+        ..LoadOptions::default()
+    };
+    let reloader = prow_config::Reloader::for_component(options.clone()).expect("starts");
+    assert_eq!(reloader.current().problems.len(), 1);
+    assert_eq!(
+        reloader.current().problems[0].kind,
+        prow_config::ProblemKind::UnknownField
+    );
+
+    scratch.write("config.yaml", "plank:\n  max_revivals: three\n");
+    match prow_config::Reloader::for_component(options) {
+        Err(prow_config::StartError::Invalid(problems)) => {
+            assert_eq!(problems.len(), 1, "{problems:#?}");
+            assert!(problems[0].file.ends_with("config.yaml"));
+            assert_eq!(problems[0].line, 2);
+        }
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    }
+}

@@ -49,16 +49,13 @@ pub struct Cli {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_tracing(&cli.log)?;
     let shutdown = shutdown_on_signals()?;
-    let reloader = Reloader::new(LoadOptions {
+    let reloader = Reloader::for_component(LoadOptions {
         config_path: cli.config_path.clone(),
         job_config_path: cli.job_config_path.clone(),
         plugin_config_path: None,
     })?;
-    if reloader.current().has_errors() {
-        for problem in reloader.current().problems.iter().filter(|p| p.is_error()) {
-            tracing::error!(%problem, "invalid configuration");
-        }
-        anyhow::bail!("the configuration has errors");
+    for problem in &reloader.current().problems {
+        tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
     }
     let client = cli.client.client().await?;
     let clusters = cli
