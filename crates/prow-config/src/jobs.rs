@@ -203,7 +203,8 @@ pub struct UtilityConfig {
     pub extra_refs: Vec<RefsConfig>,
     /// Decoration settings as written (JSON value in Prow's `DecorationConfig` shape); after
     /// loading, the job's settings merged over the matching `plank.default_decoration_config_entries`.
-    pub decoration_config: Option<Value>,
+    /// Shared (`Arc`) between jobs whose merged settings are the same.
+    pub decoration_config: Option<std::sync::Arc<Value>>,
 }
 
 /// Fields common to all job types (Prow's `JobBase`).
@@ -404,7 +405,8 @@ macro_rules! raw_job {
                         clone_depth: self.clone_depth,
                         skip_fetch_head: self.skip_fetch_head,
                         extra_refs: take(&mut self.extra_refs),
-                        decoration_config: take(&mut self.decoration_config),
+                        decoration_config: take(&mut self.decoration_config)
+                            .map(std::sync::Arc::new),
                     },
                     source: JobSource::default(),
                 }

@@ -93,7 +93,7 @@ fn spec_from_job_base(base: &JobBase, job_type: ProwJobType) -> Result<ProwJobSp
     spec.decoration_config = convert_opt(
         name,
         "decoration_config",
-        base.utility_config.decoration_config.as_ref(),
+        base.utility_config.decoration_config.as_deref(),
     )?;
     spec.pod_spec = base.spec.clone();
     spec.pipeline_run_spec = base.pipeline_run_spec.clone();

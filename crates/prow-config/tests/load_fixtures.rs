@@ -690,3 +690,45 @@ fn components_start_with_unknown_fields_but_not_with_other_errors() {
         other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn jobs_without_their_own_decoration_share_one_merged_copy() {
+    let scratch = ScratchDir::new("shared-decoration");
+    let config = scratch.write(
+        "config.yaml",
+        "decorate_all_jobs: true\nplank:\n  default_decoration_config_entries:\n    - config:\n        timeout: 1h\n        utility_images: {clonerefs: c, initupload: i, entrypoint: e, sidecar: s}\n        gcs_configuration: {bucket: b, path_strategy: explicit}\n",
+    );
+    let own = PERIODIC.replace("NAME", "ci-own").replace(
+        "    interval: 1h\n",
+        "    interval: 1h\n    decoration_config:\n      timeout: 3h\n",
+    );
+    scratch.write(
+        "jobs/a.yaml",
+        &format!(
+            "{}{}{}",
+            PERIODIC.replace("NAME", "ci-a"),
+            &PERIODIC.replace("NAME", "ci-b")["periodics:\n".len()..],
+            &own["periodics:\n".len()..]
+        ),
+    );
+    let loaded = load(&LoadOptions {
+        config_path: config,
+        job_config_path: Some(scratch.0.join("jobs")),
+        plugin_config_path: None,
+    })
+    .expect("loads");
+    assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
+    let decoration = |name: &str| {
+        loaded
+            .config
+            .jobs
+            .periodic(name)
+            .and_then(|j| j.base.utility_config.decoration_config.clone())
+            .expect("decorated")
+    };
+    let (a, b, own) = (decoration("ci-a"), decoration("ci-b"), decoration("ci-own"));
+    assert!(std::sync::Arc::ptr_eq(&a, &b), "one shared copy");
+    assert_eq!(a["timeout"], "1h");
+    assert_eq!(own["timeout"], "3h");
+    assert_eq!(own["gcs_configuration"]["bucket"], "b");
+}
