@@ -9,10 +9,9 @@ use anyhow::Context as _;
 use prometheus_client::registry::Registry;
 use prow_config::{ReloadOutcome, Reloader};
 use prow_github::{GitHub, GitHubClient};
-use prow_kube::admin::AdminServer;
+use prow_kube::component::start_leader_elected;
 use prow_kube::leader::LeaderState;
-use prow_kube::readiness::ReadinessGates;
-use prow_kube::shutdown::{TaskGroup, shutdown_on_signals};
+use prow_kube::shutdown::shutdown_on_signals;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::Cli;
@@ -50,15 +49,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     client.metrics().register(&mut registry);
     let shutdown = shutdown_on_signals()?;
     let kube = cli.client.client().await?;
-    let election = cli.leader.election(kube, "branch-protector")?;
-    election.register_metrics(&mut registry);
-    let leading = election.leader_state();
-    let admin = AdminServer::new(registry, ReadinessGates::new())
-        .bind(cli.admin.addr())
-        .await?;
-    let mut tasks = TaskGroup::new(shutdown.clone());
-    tasks.spawn("admin", admin.serve(shutdown.clone()));
-    tasks.spawn("leader-election", election.run(shutdown.clone()));
+    let (mut tasks, leading) = start_leader_elected(
+        kube,
+        "branch-protector",
+        registry,
+        &cli.leader,
+        &cli.admin,
+        &shutdown,
+    )
+    .await?;
     let github: Arc<dyn GitHub> = Arc::new(client);
     let stop = shutdown.clone();
     tasks.spawn("protect", async move {

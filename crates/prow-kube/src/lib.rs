@@ -15,6 +15,7 @@
 pub mod admin;
 pub mod build_clusters;
 pub mod client;
+pub mod component;
 mod error;
 pub mod leader;
 pub mod metrics;

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use prometheus_client::registry::Registry;
 use prow_config::{LoadOptions, Reloader};
-use prow_kube::admin::{AdminArgs, AdminServer};
+use prow_kube::admin::AdminArgs;
 use prow_kube::build_clusters::BuildClusterArgs;
 use prow_kube::client::ClientArgs;
+use prow_kube::component::start_leader_elected;
 use prow_kube::leader::LeaderElectionArgs;
-use prow_kube::readiness::ReadinessGates;
-use prow_kube::shutdown::{TaskGroup, shutdown_on_signals};
+use prow_kube::shutdown::shutdown_on_signals;
 use prow_kube::telemetry::{LogArgs, init_tracing};
 
 use crate::controller::run_sinker;
@@ -64,15 +64,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .await?;
     let mut registry = Registry::with_prefix("sinker");
     let metrics = Metrics::register(&mut registry);
-    let election = cli.leader.election(client.clone(), "sinker")?;
-    election.register_metrics(&mut registry);
-    let leading = election.leader_state();
-    let admin = AdminServer::new(registry, ReadinessGates::new())
-        .bind(cli.admin.addr())
-        .await?;
-    let mut tasks = TaskGroup::new(shutdown.clone());
-    tasks.spawn("admin", admin.serve(shutdown.clone()));
-    tasks.spawn("leader-election", election.run(shutdown.clone()));
+    let (mut tasks, leading) = start_leader_elected(
+        client.clone(),
+        "sinker",
+        registry,
+        &cli.leader,
+        &cli.admin,
+        &shutdown,
+    )
+    .await?;
     let stop = shutdown.clone();
     let dry_run = cli.dry_run;
     tasks.spawn("sweeps", async move {
