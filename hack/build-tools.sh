@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds the Go programs the prow-rs test harness runs -- etcd and kube-apiserver -- from the
-# versions pinned in hack/tools/go.mod, into a cache directory outside the checkout:
+# Builds the Go programs the prow-rs tests run from the versions pinned in a Go module under
+# hack/tools, into a cache directory outside the checkout:
 #
-#   ${PROW_RS_CACHE:-$HOME/.cache/prow-rs}/tools/<key>/{etcd,kube-apiserver}
+#   hack/build-tools.sh          # hack/tools/go.mod: etcd, kube-apiserver
+#   hack/build-tools.sh <set>    # hack/tools/<set>/go.mod: the programs its tools.list names
 #
-# where <key> hashes go.mod, go.sum and `go version`. A finished directory is reused as is,
+#   ${PROW_RS_CACHE:-$HOME/.cache/prow-rs}/tools/[<set>-]<key>/<program>...
+#
+# tools.list has one `<program> <go package>` per line. <key> hashes go.mod, go.sum and
+# `go version`. A finished directory is reused as is,
 # so a second run only prints its path. The build goes to a temporary directory that is
 # renamed into place when complete, so an interrupted build never leaves a half cache; a
 # lock (flock) makes concurrent runs wait for one build instead of racing.
@@ -12,7 +16,8 @@
 # stdout: the directory path, nothing else. Logs go to stderr.
 set -euo pipefail
 
-tools_src="$(cd "$(dirname "${BASH_SOURCE[0]}")/tools" && pwd)"
+tools_set="${1:-}"
+tools_src="$(cd "$(dirname "${BASH_SOURCE[0]}")/tools/$tools_set" && pwd)"
 cache_root="${PROW_RS_CACHE:-$HOME/.cache/prow-rs}/tools"
 
 log() { echo "build-tools: $*" >&2; }
@@ -20,9 +25,19 @@ log() { echo "build-tools: $*" >&2; }
 command -v go >/dev/null || { log "go is not installed (need Go to build kube-apiserver and etcd)"; exit 1; }
 go_version="$(go version)"
 key="$(cat "$tools_src/go.mod" "$tools_src/go.sum" <(echo "$go_version") | sha256sum | cut -c1-16)"
+[[ -n "$tools_set" ]] && key="$tools_set-$key"
 final_dir="$cache_root/$key"
 
-complete() { [[ -x "$1/etcd" && -x "$1/kube-apiserver" ]]; }
+# `<program> <package>` pairs, from tools.list (comments and blank lines skipped).
+mapfile -t targets < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$tools_src/tools.list")
+[[ ${#targets[@]} -gt 0 ]] || { log "$tools_src/tools.list names no program"; exit 1; }
+
+complete() {
+  local target
+  for target in "${targets[@]}"; do
+    [[ -x "$1/${target%% *}" ]] || return 1
+  done
+}
 
 if complete "$final_dir"; then
   echo "$final_dir"
@@ -48,9 +63,8 @@ chmod 755 "$tmp_dir"
 trap 'rm -rf "$tmp_dir"' EXIT
 
 cd "$tools_src"
-for target in etcd:go.etcd.io/etcd/server/v3 kube-apiserver:k8s.io/kubernetes/cmd/kube-apiserver; do
-  name="${target%%:*}"
-  pkg="${target#*:}"
+for target in "${targets[@]}"; do
+  read -r name pkg <<<"$target"
   log "building $name ($pkg) with $go_version"
   start=$SECONDS
   # 9>&-: the compiler must not hold the lock if this script is killed mid-build.
