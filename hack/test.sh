@@ -9,4 +9,7 @@ PROW_RS_TOOLS_DIR="$(hack/build-tools.sh)"
 export PROW_RS_TOOLS_DIR
 echo "using kube-apiserver and etcd from $PROW_RS_TOOLS_DIR" >&2
 
+# deck's browser tests drive Debian's chromium through chromedriver (no-op when installed).
+hack/install-chromium.sh
+
 cargo test --workspace --locked "$@"
