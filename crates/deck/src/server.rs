@@ -1,0 +1,218 @@
+//! deck's HTTP routes (GET and HEAD only) and the security headers on every answer.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+
+use crate::api::{Omit, job_page_json, prowjobs_js, valid_js_identifier};
+use crate::badge::badge;
+use crate::error::Error;
+use crate::job_cache::JobCache;
+use crate::job_query::JobQuery;
+use crate::pages::job_list;
+use crate::pages::layout::PageContext;
+use crate::static_files;
+
+/// The Content-Security-Policy of every answer: only deck's own script, style and images,
+/// no inline script, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Settings taken from the configuration, replaced on reload.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `github.link_url`.
+    pub code_host: String,
+    /// `deck.spyglass.announcement`.
+    pub announcement: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            code_host: "https://github.com".to_string(),
+            announcement: String::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The settings of a loaded configuration.
+    pub fn from_config(config: &prow_config::ProwConfig) -> Self {
+        Settings {
+            code_host: config.github.link_url.clone(),
+            announcement: config.deck.spyglass.announcement.clone(),
+        }
+    }
+}
+
+/// What the handlers share.
+#[derive(Clone, Debug)]
+pub struct DeckState {
+    /// The ProwJob cache.
+    pub cache: JobCache,
+    /// The current settings.
+    pub settings: Arc<RwLock<Settings>>,
+}
+
+impl DeckState {
+    /// The context pages render with, now.
+    pub fn page_context(&self) -> PageContext {
+        let settings = self
+            .settings
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        PageContext {
+            now: Timestamp::now(),
+            code_host: settings.code_host,
+            announcement: settings.announcement,
+        }
+    }
+}
+
+type Params = Query<BTreeMap<String, String>>;
+
+/// The routes of deck over `state`.
+pub fn router(state: DeckState) -> Router {
+    Router::new()
+        .route("/", get(job_list_page))
+        .route("/api/v1/jobs", get(api_jobs))
+        .route("/prowjobs.js", get(api_prowjobs_js))
+        .route("/badge.svg", get(badge_svg))
+        .route("/static/{file}", get(static_files::serve))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+fn html(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn json(body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn job_list_page(
+    State(state): State<DeckState>,
+    Query(params): Params,
+) -> Result<Response, Error> {
+    let query = JobQuery::from_params(&params)?;
+    let snapshot = state.cache.snapshot();
+    let page = snapshot.page(&query);
+    Ok(html(job_list::render(
+        &state.page_context(),
+        &snapshot,
+        &query,
+        &page,
+    )))
+}
+
+async fn api_jobs(
+    State(state): State<DeckState>,
+    Query(params): Params,
+) -> Result<Response, Error> {
+    let query = JobQuery::from_params(&params)?;
+    let snapshot = state.cache.snapshot();
+    let page = snapshot.page(&query);
+    let context = state.page_context();
+    Ok(json(job_page_json(
+        &snapshot,
+        &page,
+        &context.code_host,
+        context.now,
+    )))
+}
+
+async fn api_prowjobs_js(
+    State(state): State<DeckState>,
+    Query(params): Params,
+) -> Result<Response, Error> {
+    let omit = Omit::parse(params.get("omit").map_or("", String::as_str));
+    let var = params
+        .get("var")
+        .map(String::as_str)
+        .filter(|v| !v.is_empty());
+    if let Some(var) = var
+        && !valid_js_identifier(var)
+    {
+        return Err(Error::InvalidQuery(crate::job_query::InvalidQuery {
+            key: "var",
+            value: var.to_string(),
+        }));
+    }
+    let body = prowjobs_js(&state.cache.snapshot(), omit, var);
+    let content_type = if var.is_some() {
+        "application/javascript"
+    } else {
+        "application/json"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn badge_svg(
+    State(state): State<DeckState>,
+    Query(params): Params,
+) -> Result<Response, Error> {
+    let jobs = params
+        .get("jobs")
+        .filter(|j| !j.is_empty())
+        .ok_or(Error::MissingParameter("jobs"))?;
+    let svg = badge(&state.cache.snapshot(), jobs);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        svg,
+    )
+        .into_response())
+}

@@ -1,0 +1,348 @@
+//! deck in a real headless browser (Debian's chromium driven through chromedriver) against
+//! deck watching the real control plane: ProwJobs are created through the API server, deck
+//! lists them from its watch cache, and every assertion is about what a user sees in the
+//! browser. Without chromium these tests fail (install it with `hack/install-chromium.sh`).
+//! Waits are failure bounds ([`BOUND`]), never timing assertions.
+
+mod browser_support;
+
+use std::collections::BTreeSet;
+
+use browser_support::prowjobs::RunFixture;
+use browser_support::webdriver::{Session, keys};
+use browser_support::{BOUND, DeckWorld, HIDDEN_ORG};
+use prow_api::ProwJobState;
+use serde_json::{Value, json};
+
+/// The job names in the list's rows, top to bottom.
+async fn listed_jobs(browser: &Session) -> Vec<String> {
+    let links = browser
+        .find_all("#job-rows tr[class^='row-'] td:nth-child(2) > a")
+        .await
+        .expect("job links");
+    let mut names = Vec::new();
+    for link in &links {
+        names.push(browser.text(link).await.expect("link text"));
+    }
+    names
+}
+
+/// Waits until the list shows exactly `expected` (as a set) and returns it in page order.
+async fn wait_for_listed(browser: &Session, expected: &[&str]) -> Vec<String> {
+    let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+    let result = browser
+        .wait_until(BOUND, &format!("the list to show {expected:?}"), || async {
+            let names = listed_jobs(browser).await;
+            let set: BTreeSet<String> = names.iter().cloned().collect();
+            Ok((set == expected).then_some(names))
+        })
+        .await;
+    match result {
+        Ok(names) => names,
+        Err(e) => panic!("{e}; the list shows {:?}", listed_jobs(browser).await),
+    }
+}
+
+fn visible_runs() -> Vec<RunFixture> {
+    let mut unit = RunFixture::presubmit(
+        "b1f0a7de-0001-4c52-8d5e-000000000001",
+        "pull-widgets-unit",
+        "acme",
+        "widgets",
+        101,
+        "alice",
+    );
+    unit.state = ProwJobState::Failure;
+    let mut lint = RunFixture::presubmit(
+        "b1f0a7de-0002-4c52-8d5e-000000000002",
+        "pull-widgets-lint",
+        "acme",
+        "widgets",
+        102,
+        "bob",
+    );
+    lint.started = unit.started - jiff::SignedDuration::from_mins(5);
+    let mut nightly =
+        RunFixture::periodic("b1f0a7de-0003-4c52-8d5e-000000000003", "ci-nightly-e2e");
+    nightly.started = unit.started - jiff::SignedDuration::from_mins(30);
+    let mut image = RunFixture::postsubmit(
+        "b1f0a7de-0004-4c52-8d5e-000000000004",
+        "post-widgets-image",
+        "acme",
+        "widgets",
+    );
+    image.state = ProwJobState::Pending;
+    image.started = unit.started - jiff::SignedDuration::from_mins(1);
+    vec![unit, lint, nightly, image]
+}
+
+fn hidden_runs() -> Vec<RunFixture> {
+    let mut hidden = RunFixture::presubmit(
+        "b1f0a7de-0005-4c52-8d5e-000000000005",
+        "pull-widgets-hidden-secret",
+        "acme",
+        "widgets",
+        103,
+        "alice",
+    );
+    hidden.hidden = true;
+    let private = RunFixture::presubmit(
+        "b1f0a7de-0006-4c52-8d5e-000000000006",
+        "pull-private-repo-unit",
+        HIDDEN_ORG,
+        "vault",
+        7,
+        "alice",
+    );
+    vec![hidden, private]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_shows_the_jobs_created_through_the_api_server_newest_first_without_hidden_ones() {
+    let runs: Vec<RunFixture> = visible_runs().into_iter().chain(hidden_runs()).collect();
+    let world = DeckWorld::start("deck-browser-list", &runs).await;
+    world
+        .browser
+        .goto(&world.url("/"))
+        .await
+        .expect("open the list");
+
+    let names = wait_for_listed(
+        &world.browser,
+        &[
+            "pull-widgets-unit",
+            "post-widgets-image",
+            "pull-widgets-lint",
+            "ci-nightly-e2e",
+        ],
+    )
+    .await;
+    assert_eq!(
+        names,
+        [
+            "pull-widgets-unit",
+            "post-widgets-image",
+            "pull-widgets-lint",
+            "ci-nightly-e2e"
+        ],
+        "newest first"
+    );
+    let source = world.browser.page_source().await.expect("page source");
+    for absent in [
+        "pull-widgets-hidden-secret",
+        "pull-private-repo-unit",
+        HIDDEN_ORG,
+    ] {
+        assert!(
+            !source.contains(absent),
+            "{absent} appears in the list page"
+        );
+    }
+    // The state is visible per row (class and text), not only as a colour.
+    let failed = world
+        .browser
+        .find_all("#job-rows tr.row-failure")
+        .await
+        .expect("failure rows");
+    assert_eq!(failed.len(), 1, "one failed run");
+    let failed_text = world.browser.text(&failed[0]).await.expect("row text");
+    assert!(
+        failed_text.to_lowercase().contains("fail"),
+        "row says it failed: {failed_text:?}"
+    );
+
+    // Searching for the hidden jobs by name through the filter finds nothing either.
+    world
+        .browser
+        .goto(&world.url("/?job=pull-widgets-hidden-secret"))
+        .await
+        .expect("filtered list");
+    assert!(listed_jobs(&world.browser).await.is_empty());
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_narrows_the_list_and_survives_a_reload_from_its_url() {
+    let world = DeckWorld::start("deck-browser-filter", &visible_runs()).await;
+    let browser = &world.browser;
+    browser.goto(&world.url("/")).await.expect("open the list");
+    wait_for_listed(
+        browser,
+        &[
+            "pull-widgets-unit",
+            "post-widgets-image",
+            "pull-widgets-lint",
+            "ci-nightly-e2e",
+        ],
+    )
+    .await;
+
+    // Pick "presubmit" in the type select and type an author, then submit like a user.
+    let options = browser
+        .find_all("form.filters select[name='type'] option")
+        .await
+        .expect("type options");
+    let mut picked = false;
+    for option in &options {
+        if browser.text(option).await.expect("option text").trim() == "presubmit" {
+            browser.click(option).await.expect("pick presubmit");
+            picked = true;
+            break;
+        }
+    }
+    assert!(picked, "the type filter offers presubmit");
+    let author = browser
+        .find("form.filters input[name='author']")
+        .await
+        .expect("author field");
+    browser
+        .send_keys(&author, "bob")
+        .await
+        .expect("type author");
+    browser
+        .send_keys(&author, keys::ENTER)
+        .await
+        .expect("submit");
+
+    let url = browser
+        .wait_until(BOUND, "the filters in the URL", || async {
+            let url = browser.current_url().await?;
+            Ok((url.contains("author=bob") && url.contains("type=presubmit")).then_some(url))
+        })
+        .await
+        .expect("filtered URL");
+    wait_for_listed(browser, &["pull-widgets-lint"]).await;
+
+    // A shared link: a fresh navigation to the URL shows the same rows and filter values.
+    browser.goto("about:blank").await.expect("leave");
+    browser.goto(&url).await.expect("open the shared link");
+    wait_for_listed(browser, &["pull-widgets-lint"]).await;
+    let author = browser
+        .find("form.filters input[name='author']")
+        .await
+        .expect("author field");
+    assert_eq!(
+        browser.property(&author, "value").await.expect("value"),
+        json!("bob")
+    );
+    let selected = browser
+        .find("form.filters select[name='type']")
+        .await
+        .expect("type select");
+    assert_eq!(
+        browser.property(&selected, "value").await.expect("value"),
+        json!("presubmit")
+    );
+    // And a reload keeps them too.
+    browser.refresh().await.expect("reload");
+    wait_for_listed(browser, &["pull-widgets-lint"]).await;
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_in_a_pr_title_renders_as_text_and_never_runs() {
+    const TITLE: &str = "<script>window.__pwned=1</script>";
+    const IMG: &str = "<img src=x onerror=\"window.__pwned=2\">";
+    let mut evil = RunFixture::presubmit(
+        "b1f0a7de-0007-4c52-8d5e-000000000007",
+        "pull-widgets-unit",
+        "acme",
+        "widgets",
+        666,
+        "mallory",
+    );
+    evil.pull = Some((666, "mallory".into(), TITLE.into()));
+    let mut evil_img = RunFixture::presubmit(
+        "b1f0a7de-0008-4c52-8d5e-000000000008",
+        "pull-widgets-lint",
+        "acme",
+        "widgets",
+        667,
+        "mallory",
+    );
+    evil_img.pull = Some((667, "mallory".into(), IMG.into()));
+    let world = DeckWorld::start("deck-browser-xss", &[evil, evil_img]).await;
+    let browser = &world.browser;
+    browser.goto(&world.url("/")).await.expect("open the list");
+    wait_for_listed(browser, &["pull-widgets-unit", "pull-widgets-lint"]).await;
+
+    let shown = browser
+        .text(&browser.find("#job-rows").await.expect("rows"))
+        .await
+        .expect("text");
+    assert!(
+        shown.contains(TITLE),
+        "the title is shown as text: {shown:?}"
+    );
+    assert!(shown.contains(IMG), "the title is shown as text: {shown:?}");
+    let scripts = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('#job-rows script, #job-rows img')).length",
+            vec![],
+        )
+        .await
+        .expect("count injected elements");
+    assert_eq!(scripts, json!(0), "no element was created from a title");
+    let pwned = browser
+        .execute("return typeof window.__pwned", vec![])
+        .await
+        .expect("read window.__pwned");
+    assert_eq!(pwned, json!("undefined"));
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filter_form_is_reachable_and_usable_with_the_keyboard_alone() {
+    let world = DeckWorld::start("deck-browser-keyboard", &visible_runs()).await;
+    let browser = &world.browser;
+    browser.goto(&world.url("/")).await.expect("open the list");
+    wait_for_listed(
+        browser,
+        &[
+            "pull-widgets-unit",
+            "post-widgets-image",
+            "pull-widgets-lint",
+            "ci-nightly-e2e",
+        ],
+    )
+    .await;
+
+    // Tab from the top of the page until focus lands on the author field.
+    let mut path = Vec::new();
+    let mut reached = false;
+    for _ in 0..40 {
+        browser.press_keys(keys::TAB).await.expect("Tab");
+        let focused: Value = browser
+            .execute(
+                "const e = document.activeElement; return {tag: e.tagName.toLowerCase(), \
+                 name: e.getAttribute('name'), in_form: !!e.closest('form.filters')}",
+                vec![],
+            )
+            .await
+            .expect("focused element");
+        path.push(format!("{}[{}]", focused["tag"], focused["name"]));
+        if focused["in_form"] == json!(true) && focused["name"] == json!("author") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(
+        reached,
+        "Tab never reached the author filter; focus went {path:?}"
+    );
+    // Typing and Enter filter without touching the mouse.
+    browser.press_keys("alice").await.expect("type");
+    browser.press_keys(keys::ENTER).await.expect("Enter");
+    browser
+        .wait_until(BOUND, "author=alice in the URL", || async {
+            Ok(browser
+                .current_url()
+                .await?
+                .contains("author=alice")
+                .then_some(()))
+        })
+        .await
+        .expect("keyboard filter applied");
+    wait_for_listed(browser, &["pull-widgets-unit"]).await;
+    world.finish().await;
+}
