@@ -1,0 +1,175 @@
+//! crier's flags (Prow's names) and its wiring.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use prometheus_client::registry::Registry;
+use prow_api::ProwJobAgent;
+use prow_config::{LoadOptions, Reloader};
+use prow_github::{DryRunGitHub, GitHub, GitHubFlags};
+use prow_kube::admin::AdminArgs;
+use prow_kube::client::ClientArgs;
+use prow_kube::component::start_leader_elected;
+use prow_kube::leader::LeaderElectionArgs;
+use prow_kube::shutdown::shutdown_on_signals;
+use prow_kube::telemetry::{LogArgs, init_tracing};
+
+use crate::controller::{ReporterOptions, run_reporter};
+use crate::metrics::Metrics;
+use crate::settings_watch::SettingsWatch;
+
+/// Reports ProwJob results to GitHub: a commit status (or check run) per job state, and one
+/// summary comment per pull request listing the failed jobs.
+#[derive(Debug, clap::Parser)]
+#[command(name = "crier", version)]
+pub struct Cli {
+    /// Path to Prow's config.yaml (`prowjob_namespace`, `github_reporter`).
+    #[arg(long, env = "CONFIG_PATH")]
+    pub config_path: PathBuf,
+    /// Path to the job config; accepted for compatibility with Prow's crier and not read
+    /// (crier needs no job definitions).
+    #[arg(long, env = "JOB_CONFIG_PATH")]
+    pub job_config_path: Option<PathBuf>,
+    /// Number of ProwJobs reported to GitHub at the same time. Prow's default (0) disables
+    /// the GitHub reporter; crier has no other reporter, so 0 is refused.
+    #[arg(long, env = "GITHUB_WORKERS", default_value_t = 1)]
+    pub github_workers: u16,
+    /// Report these orgs or org/repos with GitHub check runs instead of commit statuses
+    /// (repeatable; a prow-rs extension).
+    #[arg(long = "check-runs-repo", value_name = "ORG[/REPO]")]
+    pub check_runs_repos: Vec<String>,
+    /// Only report jobs of this agent (`kubernetes`, `jenkins`, `tekton-pipeline`); empty:
+    /// every agent.
+    #[arg(long, env = "REPORT_AGENT", default_value = "")]
+    pub report_agent: String,
+    /// Log GitHub writes instead of making them, and record nothing in the ProwJobs.
+    #[arg(long, env = "DRY_RUN")]
+    pub dry_run: bool,
+    /// GitHub flags.
+    #[command(flatten)]
+    pub github: GitHubFlags,
+    /// Kubernetes client flags.
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// Logging flags.
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// Admin server flags.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// Leader election flags.
+    #[command(flatten)]
+    pub leader: LeaderElectionArgs,
+}
+
+/// Parses `--report-agent`: empty means every agent.
+pub fn parse_report_agent(value: &str) -> anyhow::Result<Option<ProwJobAgent>> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let agent: ProwJobAgent = serde_json::from_value(serde_json::Value::String(value.into()))
+        .with_context(|| format!("--report-agent {value:?} is not a ProwJob agent"))?;
+    Ok(Some(agent))
+}
+
+/// Runs crier until SIGTERM/SIGINT.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    init_tracing(&cli.log)?;
+    if cli.github_workers == 0 {
+        anyhow::bail!("crier needs at least one report worker: pass --github-workers=N with N > 0");
+    }
+    let report_agent = parse_report_agent(&cli.report_agent)?;
+    let shutdown = shutdown_on_signals()?;
+    // crier reads config.yaml only; loading the jobs would cost memory for nothing
+    let reloader = Reloader::for_component(LoadOptions {
+        config_path: cli.config_path.clone(),
+        job_config_path: None,
+        plugin_config_path: None,
+    })?;
+    for problem in &reloader.current().problems {
+        tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
+    }
+    let namespace = reloader.current().config.prow.prowjob_namespace.clone();
+    let settings = SettingsWatch::new(&reloader, cli.check_runs_repos.clone(), report_agent);
+    let client_github = cli.github.build_client()?;
+    let github: Arc<dyn GitHub> = if cli.dry_run {
+        Arc::new(DryRunGitHub::new(client_github))
+    } else {
+        Arc::new(client_github)
+    };
+    let client = cli.client.client().await?;
+    let mut registry = Registry::with_prefix("crier");
+    let metrics = Metrics::register(&mut registry);
+    let (mut tasks, leading) = start_leader_elected(
+        client.clone(),
+        "crier",
+        registry,
+        &cli.leader,
+        &cli.admin,
+        &shutdown,
+    )
+    .await?;
+    let stop = shutdown.clone();
+    tasks.spawn("config-reload", {
+        let settings = settings.clone();
+        let stop = shutdown.clone();
+        async move {
+            settings.run(reloader, stop).await;
+            Ok::<_, std::convert::Infallible>(())
+        }
+    });
+    let options = ReporterOptions {
+        namespace,
+        workers: cli.github_workers,
+        dry_run: cli.dry_run,
+    };
+    tasks.spawn("reporter", async move {
+        run_reporter(client, github, settings, leading, metrics, options, stop).await;
+        Ok::<_, std::convert::Infallible>(())
+    });
+    tasks.join().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn flags_as_prow() {
+        let cli = Cli::try_parse_from([
+            "crier",
+            "--config-path",
+            "/etc/config/config.yaml",
+            "--job-config-path",
+            "/etc/job-config",
+            "--github-workers",
+            "4",
+            "--github-token-path",
+            "/etc/github/oauth",
+            "--github-endpoint",
+            "http://ghproxy",
+            "--check-runs-repo",
+            "org/repo",
+            "--check-runs-repo",
+            "other-org",
+            "--report-agent",
+            "kubernetes",
+            "--dry-run",
+        ])
+        .expect("parses");
+        assert_eq!(cli.github_workers, 4);
+        assert_eq!(cli.check_runs_repos, ["org/repo", "other-org"]);
+        assert!(cli.dry_run);
+        assert_eq!(cli.github.github_endpoint, "http://ghproxy");
+        assert_eq!(
+            parse_report_agent(&cli.report_agent).expect("agent"),
+            Some(ProwJobAgent::Kubernetes)
+        );
+        assert_eq!(parse_report_agent("").expect("empty"), None);
+        assert!(parse_report_agent("bogus").is_err());
+    }
+}
