@@ -40,7 +40,7 @@ use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::PostParams;
-use prow_api::{ProwJob, ProwJobState, ProwJobType};
+use prow_api::{ProwJob, ProwJobState};
 use prow_testkit::control_plane::ControlPlane;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
