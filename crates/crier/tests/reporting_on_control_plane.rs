@@ -1,0 +1,669 @@
+//! crier against the real local control plane and the fake GitHub server: ProwJobs are
+//! created and their status patched through the status subresource the way plank does, and
+//! the assertions read the fake server's recorded writes. Timeouts are failure bounds only.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::Api;
+use kube::api::{Patch, PatchParams, PostParams};
+use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobType, Pull, Refs, labels};
+use prow_github::{ClientConfig, Credentials, GitHub, GitHubClient, RetryPolicy, Secret};
+use prow_testkit::control_plane::ControlPlane;
+use prow_testkit::fake_github::{FakeGitHub, Fault, FaultAction, RecordedWrite};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crier::controller::{ReporterOptions, run_reporter};
+use crier::metrics::Metrics;
+use crier::selection::{REPORTER_NAME, ReporterSettings};
+use crier::settings_watch::SettingsWatch;
+use crier::summary_comment::COMMENT_TAG;
+
+const BOUND: Duration = Duration::from_secs(60);
+const ORG: &str = "prow-rs-demo";
+const REPO: &str = "hello";
+/// PR #1 of the demo state.
+const HEAD_SHA: &str = "9d8c7b6a5f4e3d2c1b0a99887766554433221100";
+const BASE_SHA: &str = "3f1c9a0e5d7b2c4a6e8f0a1b2c3d4e5f60718293";
+
+async fn fake_github() -> FakeGitHub {
+    let github = FakeGitHub::start().await.expect("fake GitHub starts");
+    let state = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../prow-testkit/testdata/fake-github/demo-state.json");
+    github.load_state_file(&state).expect("demo state loads");
+    github
+}
+
+/// A client that does not retry by itself: crier's own requeue is what is under test.
+fn github_client(github: &FakeGitHub) -> Arc<dyn GitHub> {
+    let config = ClientConfig {
+        endpoint: github.url(),
+        request_timeout: Duration::from_secs(10),
+        retry: RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        },
+        ..ClientConfig::default()
+    };
+    Arc::new(GitHubClient::new(config, Credentials::Token(Secret::new("t0ken"))).expect("client"))
+}
+
+fn settings() -> ReporterSettings {
+    ReporterSettings {
+        job_types_to_report: vec![ProwJobType::Presubmit, ProwJobType::Postsubmit],
+        no_comment_repos: Vec::new(),
+        summary_comment_repos: Vec::new(),
+        check_runs_repos: Vec::new(),
+        report_agent: None,
+    }
+}
+
+/// A running crier controller.
+struct Crier {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+    metrics: Metrics,
+    lead: watch::Sender<bool>,
+}
+
+impl Crier {
+    fn start(
+        client: kube::Client,
+        namespace: &str,
+        github: &FakeGitHub,
+        settings: ReporterSettings,
+        leading: bool,
+    ) -> Crier {
+        let (lead, leading_rx) = watch::channel(leading);
+        let metrics = Metrics::default();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(run_reporter(
+            client,
+            github_client(github),
+            SettingsWatch::fixed(settings),
+            leading_rx,
+            metrics.clone(),
+            ReporterOptions {
+                namespace: namespace.to_string(),
+                workers: 4,
+                dry_run: false,
+            },
+            stop.clone(),
+        ));
+        Crier {
+            stop,
+            task,
+            metrics,
+            lead,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        tokio::time::timeout(BOUND, self.task)
+            .await
+            .expect("crier stops on cancel")
+            .expect("no panic");
+    }
+}
+
+fn now() -> Time {
+    Time(jiff::Timestamp::now())
+}
+
+/// Creates a ProwJob as hook would (labels from the spec), then its `triggered` status.
+async fn create_job(
+    api: &Api<ProwJob>,
+    name: &str,
+    context: &str,
+    job_type: ProwJobType,
+    report: bool,
+) {
+    let pulls = if job_type == ProwJobType::Presubmit {
+        vec![Pull {
+            number: 1,
+            author: "carol".into(),
+            sha: HEAD_SHA.into(),
+            ..Pull::default()
+        }]
+    } else {
+        Vec::new()
+    };
+    let spec = ProwJobSpec {
+        refs: Some(Refs {
+            org: ORG.into(),
+            repo: REPO.into(),
+            base_ref: "main".into(),
+            base_sha: BASE_SHA.into(),
+            pulls,
+            ..Refs::default()
+        }),
+        report,
+        context: context.into(),
+        rerun_command: format!("/test {context}"),
+        ..ProwJobSpec::new(job_type, context)
+    };
+    let extra = BTreeMap::from([(labels::IS_OPTIONAL.to_string(), "false".to_string())]);
+    let job = ProwJob::from_spec(
+        name,
+        spec,
+        &extra,
+        &BTreeMap::new(),
+        now(),
+        ProwJobState::Triggered,
+    );
+    let status = job.status.clone();
+    api.create(&PostParams::default(), &job)
+        .await
+        .expect("create ProwJob");
+    api.patch_status(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(serde_json::json!({ "status": status })),
+    )
+    .await
+    .expect("patch status");
+}
+
+/// Moves a ProwJob to `state` as plank would.
+async fn set_state(api: &Api<ProwJob>, name: &str, state: ProwJobState) {
+    let mut status = serde_json::json!({
+        "state": state,
+        "description": format!("Job {}.", state.as_str()),
+        "url": format!("https://prow.example.com/view/{name}"),
+    });
+    match state {
+        ProwJobState::Pending => status["pendingTime"] = serde_json::json!(now()),
+        ProwJobState::Triggered | ProwJobState::Scheduling => {}
+        _ => status["completionTime"] = serde_json::json!(now()),
+    }
+    api.patch_status(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(serde_json::json!({ "status": status })),
+    )
+    .await
+    .expect("patch status");
+}
+
+async fn recorded_state(api: &Api<ProwJob>, name: &str) -> Option<ProwJobState> {
+    let job = api.get(name).await.expect("get ProwJob");
+    job.status
+        .and_then(|status| status.prev_report_states.get(REPORTER_NAME).copied())
+}
+
+async fn wait_until<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut condition: impl FnMut() -> F,
+) {
+    tokio::time::timeout(BOUND, async {
+        while !condition().await {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what} within the failure bound"));
+}
+
+async fn wait_recorded(api: &Api<ProwJob>, name: &str, state: ProwJobState) {
+    wait_until(
+        &format!("{name} recorded as {}", state.as_str()),
+        || async { recorded_state(api, name).await == Some(state) },
+    )
+    .await;
+}
+
+fn succeeded(write: &RecordedWrite) -> bool {
+    (200..300).contains(&write.status)
+}
+
+/// The states of the successful status writes for `context`, oldest first.
+fn statuses(github: &FakeGitHub, context: &str) -> Vec<String> {
+    github
+        .writes()
+        .iter()
+        .filter(|w| w.method == "POST" && w.path.contains("/statuses/") && succeeded(w))
+        .filter(|w| w.body["context"] == context)
+        .map(|w| w.body["state"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn status_writes(github: &FakeGitHub, context: &str) -> Vec<RecordedWrite> {
+    github
+        .writes()
+        .into_iter()
+        .filter(|w| w.method == "POST" && w.path.contains("/statuses/"))
+        .filter(|w| w.body["context"] == context)
+        .collect()
+}
+
+fn comment_writes(github: &FakeGitHub) -> Vec<RecordedWrite> {
+    github
+        .writes()
+        .into_iter()
+        .filter(|w| w.path.contains("/comments") && succeeded(w))
+        .collect()
+}
+
+/// The bot's report comments on PR #1 now.
+fn report_comments(github: &FakeGitHub) -> Vec<String> {
+    let state = github.state();
+    state
+        .repos
+        .iter()
+        .filter(|repo| repo.owner == ORG && repo.name == REPO)
+        .flat_map(|repo| repo.comments.iter())
+        .filter(|comment| comment.issue_number == 1 && comment.body.contains(COMMENT_TAG))
+        .map(|comment| comment.body.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn reports_each_state_only_while_leading() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-states").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        false,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    create_job(
+        &api,
+        "post-1",
+        "post-hello-build",
+        ProwJobType::Postsubmit,
+        true,
+    )
+    .await;
+    // not leading: nothing is reported
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(github.writes().is_empty(), "{:?}", github.writes());
+    assert_eq!(recorded_state(&api, "unit-1").await, None);
+    crier.lead.send_replace(true);
+    wait_recorded(&api, "unit-1", ProwJobState::Triggered).await;
+    wait_recorded(&api, "post-1", ProwJobState::Triggered).await;
+    for state in [ProwJobState::Pending, ProwJobState::Success] {
+        set_state(&api, "unit-1", state).await;
+        set_state(&api, "post-1", state).await;
+        wait_recorded(&api, "unit-1", state).await;
+        wait_recorded(&api, "post-1", state).await;
+    }
+    assert_eq!(
+        statuses(&github, "pull-hello-unit"),
+        ["pending", "pending", "success"]
+    );
+    assert_eq!(
+        statuses(&github, "post-hello-build"),
+        ["pending", "pending", "success"]
+    );
+    let unit = status_writes(&github, "pull-hello-unit");
+    assert!(
+        unit.iter()
+            .all(|w| w.path == format!("/repos/{ORG}/{REPO}/statuses/{HEAD_SHA}"))
+    );
+    let post = status_writes(&github, "post-hello-build");
+    assert!(
+        post.iter()
+            .all(|w| w.path == format!("/repos/{ORG}/{REPO}/statuses/{BASE_SHA}"))
+    );
+    let last = unit.last().expect("a status");
+    assert_eq!(
+        last.body["target_url"],
+        "https://prow.example.com/view/unit-1"
+    );
+    let description = last.body["description"].as_str().unwrap_or_default();
+    assert!(description.starts_with("Job success."), "{description}");
+    assert!(
+        description.ends_with(&format!(" BaseSHA:{BASE_SHA}")),
+        "{description}"
+    );
+    assert!(description.chars().count() <= 140);
+    // success passes: no comment
+    assert!(comment_writes(&github).is_empty());
+    assert_eq!(crier.metrics.report_count("success", "success"), 2);
+    crier.stop().await;
+}
+
+#[tokio::test]
+async fn summary_comment_is_created_updated_and_deleted() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-comment").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    create_job(
+        &api,
+        "lint-1",
+        "pull-hello-lint",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    wait_recorded(&api, "unit-1", ProwJobState::Triggered).await;
+    wait_recorded(&api, "lint-1", ProwJobState::Triggered).await;
+
+    set_state(&api, "unit-1", ProwJobState::Failure).await;
+    wait_recorded(&api, "unit-1", ProwJobState::Failure).await;
+    let comments = report_comments(&github);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].starts_with("@carol: The following test **failed**"),
+        "{}",
+        comments[0]
+    );
+    assert!(comments[0].contains(&format!(
+        "pull-hello-unit | {HEAD_SHA} | [link](https://prow.example.com/view/unit-1) | true | `/test pull-hello-unit`"
+    )));
+
+    set_state(&api, "lint-1", ProwJobState::Failure).await;
+    wait_recorded(&api, "lint-1", ProwJobState::Failure).await;
+    let comments = report_comments(&github);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(comments[0].contains("following tests **failed**"));
+    assert!(
+        comments[0].contains("pull-hello-unit | ") && comments[0].contains("pull-hello-lint | ")
+    );
+
+    // /retest: new runs of both jobs pass
+    for (name, context) in [("unit-2", "pull-hello-unit"), ("lint-2", "pull-hello-lint")] {
+        create_job(&api, name, context, ProwJobType::Presubmit, true).await;
+        set_state(&api, name, ProwJobState::Success).await;
+        wait_recorded(&api, name, ProwJobState::Success).await;
+    }
+    assert!(report_comments(&github).is_empty());
+    let writes: Vec<String> = comment_writes(&github)
+        .iter()
+        .map(|w| w.method.clone())
+        .collect();
+    // created once, edited in place on the second failure and when unit passed, then deleted
+    assert_eq!(writes, ["POST", "PATCH", "PATCH", "DELETE"]);
+    crier.stop().await;
+}
+
+#[tokio::test]
+async fn aborted_reports_failure_and_report_false_is_never_reported() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-aborted").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    create_job(
+        &api,
+        "quiet-1",
+        "pull-hello-quiet",
+        ProwJobType::Presubmit,
+        false,
+    )
+    .await;
+    set_state(&api, "quiet-1", ProwJobState::Failure).await;
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    set_state(&api, "unit-1", ProwJobState::Aborted).await;
+    wait_recorded(&api, "unit-1", ProwJobState::Aborted).await;
+    let unit = status_writes(&github, "pull-hello-unit");
+    let last = unit.last().expect("a status");
+    assert_eq!(last.body["state"], "failure");
+    // an aborted job is not listed as failed
+    assert!(report_comments(&github).is_empty());
+    assert!(status_writes(&github, "pull-hello-quiet").is_empty());
+    assert_eq!(recorded_state(&api, "quiet-1").await, None);
+    crier.stop().await;
+}
+
+#[tokio::test]
+async fn restarts_neither_repeat_nor_miss_a_report() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-restart").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    create_job(
+        &api,
+        "lint-1",
+        "pull-hello-lint",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    wait_recorded(&api, "unit-1", ProwJobState::Triggered).await;
+    wait_recorded(&api, "lint-1", ProwJobState::Triggered).await;
+    crier.stop().await;
+
+    // while crier is down: unit starts, lint runs to completion
+    set_state(&api, "unit-1", ProwJobState::Pending).await;
+    set_state(&api, "lint-1", ProwJobState::Pending).await;
+    set_state(&api, "lint-1", ProwJobState::Success).await;
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    wait_recorded(&api, "unit-1", ProwJobState::Pending).await;
+    wait_recorded(&api, "lint-1", ProwJobState::Success).await;
+    crier.stop().await;
+
+    set_state(&api, "unit-1", ProwJobState::Success).await;
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    wait_recorded(&api, "unit-1", ProwJobState::Success).await;
+    crier.stop().await;
+
+    // a restart with nothing new reports nothing: a marker job created after the restart is
+    // reported after the initial list of the others was reconciled
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    create_job(
+        &api,
+        "marker-1",
+        "pull-hello-marker",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    wait_recorded(&api, "marker-1", ProwJobState::Triggered).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    crier.stop().await;
+
+    assert_eq!(
+        statuses(&github, "pull-hello-unit"),
+        ["pending", "pending", "success"]
+    );
+    assert_eq!(statuses(&github, "pull-hello-lint"), ["pending", "success"]);
+    assert_eq!(statuses(&github, "pull-hello-marker"), ["pending"]);
+}
+
+#[tokio::test]
+async fn github_errors_are_retried_and_reported_once() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-5xx").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    github.add_fault(Fault::new(
+        Some("POST"),
+        &format!("/repos/{ORG}/{REPO}/statuses/*"),
+        2,
+        FaultAction::Status {
+            status: 502,
+            message: None,
+        },
+    ));
+    // the comment fails once too: the status must not be sent again for it
+    github.add_fault(Fault::new(
+        Some("POST"),
+        &format!("/repos/{ORG}/{REPO}/issues/1/comments"),
+        1,
+        FaultAction::Status {
+            status: 503,
+            message: None,
+        },
+    ));
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    wait_recorded(&api, "unit-1", ProwJobState::Triggered).await;
+    set_state(&api, "unit-1", ProwJobState::Failure).await;
+    wait_recorded(&api, "unit-1", ProwJobState::Failure).await;
+
+    let attempts: Vec<u16> = status_writes(&github, "pull-hello-unit")
+        .iter()
+        .map(|w| w.status)
+        .collect();
+    assert_eq!(
+        attempts,
+        [502, 502, 201, 201],
+        "two failed attempts, then one status per state"
+    );
+    assert_eq!(statuses(&github, "pull-hello-unit"), ["pending", "failure"]);
+    assert_eq!(report_comments(&github).len(), 1);
+    let errors = |variant: &str| {
+        crier
+            .metrics
+            .errors
+            .get_or_create(&crier::metrics::ErrorLabels {
+                error: variant.to_string(),
+            })
+            .get()
+    };
+    assert_eq!(errors("CreateStatus"), 2);
+    assert_eq!(errors("WriteComment"), 1);
+    assert_eq!(crier.metrics.report_count("triggered", "error"), 2);
+    assert_eq!(crier.metrics.report_count("failure", "error"), 1);
+    crier.stop().await;
+}
+
+#[tokio::test]
+async fn check_runs_replace_statuses_for_listed_repos() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-checks").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    let settings = ReporterSettings {
+        check_runs_repos: vec![format!("{ORG}/{REPO}")],
+        ..settings()
+    };
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings,
+        true,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    wait_recorded(&api, "unit-1", ProwJobState::Triggered).await;
+    set_state(&api, "unit-1", ProwJobState::Pending).await;
+    wait_recorded(&api, "unit-1", ProwJobState::Pending).await;
+    set_state(&api, "unit-1", ProwJobState::Success).await;
+    wait_recorded(&api, "unit-1", ProwJobState::Success).await;
+    assert!(status_writes(&github, "pull-hello-unit").is_empty());
+    let runs: Vec<(String, String)> = github
+        .writes()
+        .iter()
+        .filter(|w| w.path == format!("/repos/{ORG}/{REPO}/check-runs") && succeeded(w))
+        .map(|w| {
+            (
+                w.body["status"].as_str().unwrap_or_default().to_string(),
+                w.body["conclusion"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("queued", ""),
+        ("in_progress", ""),
+        ("completed", "success"),
+    ]
+    .map(|(s, c)| (s.to_string(), c.to_string()));
+    assert_eq!(runs, want);
+    crier.stop().await;
+}
