@@ -1,12 +1,16 @@
 //! Cloning refs with the git CLI as Prow's `pkg/pod-utils/clone` does, and the clone records
 //! it writes.
 
+pub mod format;
+pub mod git;
 pub mod record;
 
 use prow_api::Refs;
 use prow_api::job_env::DEFAULT_SOURCE_HOST;
 use prow_api::storage_path::join_path;
 
+pub use format::format_record;
+pub use git::{CloneSettings, FETCH_RETRIES, clone_refs};
 pub use record::{CloneCommand, CloneRecord};
 
 /// Where `refs` are cloned under `base_dir` (Prow's `PathForRefs`):
