@@ -433,25 +433,36 @@ async fn browser_render(deck: &DeckProcess, paths: &[&str], repeats: usize) -> a
     Ok(())
 }
 
-/// deck's own per-route request duration sums and counts from its `/metrics`.
+/// deck's own per-route mean request duration (handler time, no network) from its
+/// `/metrics` histogram sums and counts.
 async fn server_side_durations(deck: &DeckProcess) -> anyhow::Result<()> {
     let text = reqwest::get(format!("{}/metrics", deck.admin_url))
         .await?
         .text()
         .await?;
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| {
-            !l.starts_with('#')
-                && (l.contains("_sum") || l.contains("_count"))
-                && l.contains("duration")
-        })
-        .collect();
-    if lines.is_empty() {
-        println!("deck /metrics: no request duration histogram found");
+    let mut routes: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let Some((series, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(value) = value.parse::<f64>() else {
+            continue;
+        };
+        if let Some(labels) = series.strip_prefix("deck_http_request_duration_seconds_sum") {
+            routes.entry(labels.to_owned()).or_default().0 = value;
+        } else if let Some(labels) = series.strip_prefix("deck_http_request_duration_seconds_count")
+        {
+            routes.entry(labels.to_owned()).or_default().1 = value;
+        }
     }
-    for line in lines {
-        println!("  deck /metrics: {line}");
+    if routes.is_empty() {
+        println!("deck /metrics: no deck_http_request_duration_seconds histogram found");
+    }
+    for (labels, (sum, count)) in routes {
+        println!(
+            "deck /metrics {labels}: {count:.0} requests, mean {:.3} ms inside deck",
+            sum * 1000.0 / count.max(1.0)
+        );
     }
     Ok(())
 }
