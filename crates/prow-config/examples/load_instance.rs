@@ -60,7 +60,7 @@ fn print_sizes(config: &prow_config::Config) {
         .map(|j| &j.base)
         .chain(config.jobs.postsubmits.values().flatten().map(|j| &j.base))
         .chain(config.jobs.periodics.iter().map(|j| &j.base))
-        .filter_map(|b| b.spec.as_ref());
+        .filter_map(|b| b.spec.as_ref().map(|s| s.to_pod_spec()));
     let (mut containers, mut volumes, mut env, mut mounts) = (0, 0, 0, 0);
     for spec in specs {
         containers += spec.containers.len();

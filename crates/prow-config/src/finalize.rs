@@ -256,9 +256,13 @@ fn is_unset(value: &Value) -> bool {
 /// Merges every preset whose labels the job carries (Prow's `resolvePresets`).
 fn resolve_presets<J: Job>(job: &mut J, presets: &[Preset], problems: &mut Vec<Problem>) {
     let base = job.base_mut();
-    let Some(spec) = base.spec.as_mut() else {
+    let Some(stored) = base.spec.as_mut() else {
         return;
     };
+    if !presets.iter().any(|preset| preset.applies_to(&base.labels)) {
+        return;
+    }
+    let spec = stored.typed_mut();
     for preset in presets {
         if let Err(message) = merge_preset(preset, &base.labels, spec) {
             problems.push(Problem::error(
@@ -284,6 +288,7 @@ fn resolve_presets<J: Job>(job: &mut J, presets: &[Preset], problems: &mut Vec<P
             mounts.shrink_to_fit();
         }
     }
+    stored.compact();
 }
 
 /// Prow's `mergePreset`: if the job's labels include all the preset's labels, add its env and
@@ -294,7 +299,7 @@ pub fn merge_preset(
     labels: &std::collections::BTreeMap<String, String>,
     spec: &mut PodSpec,
 ) -> Result<(), String> {
-    if preset.labels.iter().any(|(k, v)| labels.get(k) != Some(v)) {
+    if !preset.applies_to(labels) {
         return Ok(());
     }
     for env in &preset.env {

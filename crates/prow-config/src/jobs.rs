@@ -11,6 +11,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{EnvVar, PodSpec, Toleration, Volume, VolumeMount};
+
+use crate::JobPodSpec;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -44,6 +46,14 @@ pub struct Preset {
     pub volume_mounts: Vec<VolumeMount>,
     /// Tolerations added to the pod.
     pub tolerations: Vec<Toleration>,
+}
+
+impl Preset {
+    /// Whether a job with `labels` gets this preset: it carries every preset label with the
+    /// same value (a preset without labels applies to every job), as Prow's `mergePreset`.
+    pub fn applies_to(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+    }
 }
 
 /// A git reference to clone, as configured in `extra_refs` (Prow's `prowapi.Refs`).
@@ -224,8 +234,8 @@ pub struct JobBase {
     pub namespace: Option<String>,
     /// Fail the job (error state) instead of re-creating an evicted pod.
     pub error_on_eviction: bool,
-    /// The pod spec (agent `kubernetes`).
-    pub spec: Option<PodSpec>,
+    /// The pod spec (agent `kubernetes`), with presets merged.
+    pub spec: Option<JobPodSpec>,
     /// Tekton pipeline run spec (not supported by prow-rs).
     pub pipeline_run_spec: Option<Value>,
     /// Versioned Tekton pipeline run spec (not supported by prow-rs).
@@ -388,7 +398,7 @@ macro_rules! raw_job {
                     cluster: take(&mut self.cluster),
                     namespace: take(&mut self.namespace),
                     error_on_eviction: self.error_on_eviction,
-                    spec: take(&mut self.spec),
+                    spec: take(&mut self.spec).map(JobPodSpec::compacted),
                     pipeline_run_spec: take(&mut self.pipeline_run_spec),
                     tekton_pipeline_run_spec: take(&mut self.tekton_pipeline_run_spec),
                     annotations: take(&mut self.annotations),

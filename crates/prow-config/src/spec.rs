@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::LoadError;
+use crate::JobPodSpec;
 use crate::jobs::{JobBase, Periodic, Postsubmit, Presubmit};
 
 /// The ProwJob spec of a presubmit for `refs` (the PR's base and pull): context, report
@@ -95,7 +96,7 @@ fn spec_from_job_base(base: &JobBase, job_type: ProwJobType) -> Result<ProwJobSp
         "decoration_config",
         base.utility_config.decoration_config.as_deref(),
     )?;
-    spec.pod_spec = base.spec.clone();
+    spec.pod_spec = base.spec.as_ref().map(JobPodSpec::to_pod_spec);
     spec.pipeline_run_spec = base.pipeline_run_spec.clone();
     spec.tekton_pipeline_run_spec = convert_opt(
         name,

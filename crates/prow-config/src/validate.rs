@@ -444,7 +444,7 @@ fn validate_job_base(
     validate_agent(base, pod_namespace, report);
     if let Some(spec) = &base.spec {
         let decorated = base.utility_config.decoration_config.is_some();
-        validate_pod_spec(job_type, spec, decorated, report);
+        validate_pod_spec(job_type, &spec.get(), decorated, report);
     }
     for (key, value) in &base.labels {
         if RESERVED_LABELS.contains(&key.as_str()) {
@@ -469,6 +469,7 @@ fn validate_job_base(
         report.warning("reporter_config.slack: Slack reporting is not implemented by prow-rs");
     }
     let Some(spec) = &base.spec else { return };
+    let spec = spec.get();
     if spec.containers.is_empty() {
         return;
     }

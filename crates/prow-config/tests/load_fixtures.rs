@@ -104,7 +104,7 @@ fn presets_merge_by_label() {
         .jobs
         .presubmit("org/repo", "pull-repo-unit")
         .expect("job");
-    let spec = unit.base.spec.as_ref().expect("spec");
+    let spec = unit.base.spec.as_ref().expect("spec").get();
     let env: Vec<&str> = spec.containers[0]
         .env
         .iter()
@@ -124,7 +124,7 @@ fn presets_merge_by_label() {
         .presubmit("org/repo", "pull-repo-docs")
         .expect("job");
     assert!(
-        docs.base.spec.as_ref().expect("spec").containers[0]
+        docs.base.spec.as_ref().expect("spec").get().containers[0]
             .env
             .is_none()
     );
