@@ -56,11 +56,13 @@ impl GcsUploadOptions {
     }
 }
 
-/// Prow's `GCSConfiguration.Validate`: a parseable bucket, a known path strategy, and the
-/// default org and repo for the legacy and single strategies.
+/// Prow's `GCSConfiguration.Validate`: a parseable bucket (or a `file:///abs/dir` local
+/// directory), a known path strategy, and the default org and repo for the legacy and single
+/// strategies.
 pub fn validate_gcs_configuration(config: &GcsConfiguration) -> Result<(), Error> {
     let bucket = StorageBucket::parse(&config.bucket);
-    if !config.bucket.is_empty() && bucket.name.is_empty() {
+    let local_directory = config.bucket.starts_with("file://");
+    if !config.bucket.is_empty() && !local_directory && bucket.name.is_empty() {
         return Err(Error::InvalidOptions(format!(
             "bucket {:?} has no name",
             config.bucket
