@@ -1,9 +1,15 @@
 //! The reporting controller: a kube-runtime `Controller` over the ProwJobs of the ProwJob
 //! namespace. Every replica keeps the watch warm; only the leader reports (when it becomes
-//! leader, every ProwJob is reconciled). A reconcile reads the ProwJob from the API server
-//! (not the cache) before reporting, reports its state when
+//! leader, every ProwJob is reconciled). A reconcile reports the job's state when
 //! `prev_report_states["github-reporter"]` differs, then records it; failures are retried
 //! with exponential backoff per ProwJob.
+//!
+//! Reconciles read the watch cache, which can lag behind crier's own last write. So that a
+//! lagging cache never causes a second report, the controller also remembers the state it
+//! last recorded per ProwJob uid ([`ReportMemory`]): a cached state equal to it, or earlier in
+//! the job's life (triggered < pending < finished), is skipped until the watch catches up.
+//! This costs no API request (a GET before every report would double crier's Kubernetes
+//! traffic); after a restart the cache comes from a fresh list and the memory starts empty.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -54,8 +60,56 @@ struct Context {
     dry_run: bool,
     /// Consecutive failures per ProwJob name, for the backoff.
     failures: Mutex<HashMap<String, u32>>,
-    /// Dry-run mode records nothing in the ProwJobs; it remembers here what it logged.
-    dry_run_reported: Mutex<HashMap<String, ProwJobState>>,
+    /// What was reported per ProwJob uid (in dry-run mode, the only record).
+    memory: Mutex<ReportMemory>,
+}
+
+/// The state crier last reported per ProwJob uid, pruned of ProwJobs that are gone.
+#[derive(Debug, Default)]
+pub struct ReportMemory {
+    reported: HashMap<String, ProwJobState>,
+    prune_at: usize,
+}
+
+/// Where a state is in a job's life: triggered (0), pending (1), finished (2).
+fn life_stage(state: ProwJobState) -> u8 {
+    match state {
+        ProwJobState::Scheduling | ProwJobState::Triggered => 0,
+        ProwJobState::Pending => 1,
+        ProwJobState::Success
+        | ProwJobState::Failure
+        | ProwJobState::Aborted
+        | ProwJobState::Error => 2,
+    }
+}
+
+impl ReportMemory {
+    /// Fewest entries before the memory is pruned.
+    const MIN_PRUNE: usize = 1024;
+
+    /// Whether a cached `state` of the ProwJob `uid` was already reported (or is older than
+    /// what was): the cache lags behind crier's own write.
+    pub fn already_reported(&self, uid: &str, state: ProwJobState) -> bool {
+        self.reported
+            .get(uid)
+            .is_some_and(|last| *last == state || life_stage(state) < life_stage(*last))
+    }
+
+    /// Remembers that `state` was reported for `uid`; when the memory has grown, forgets the
+    /// uids `live` does not hold.
+    pub fn remember(
+        &mut self,
+        uid: &str,
+        state: ProwJobState,
+        live: impl FnOnce() -> std::collections::HashSet<String>,
+    ) {
+        self.reported.insert(uid.to_string(), state);
+        if self.reported.len() > self.prune_at.max(Self::MIN_PRUNE) {
+            let live = live();
+            self.reported.retain(|uid, _| live.contains(uid));
+            self.prune_at = 2 * self.reported.len();
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -87,46 +141,36 @@ async fn reconcile(job: Arc<ProwJob>, ctx: Arc<Context>) -> Result<Action, Error
         return Ok(Action::await_change());
     }
     let settings = ctx.settings.current();
-    if !settings.should_report(&job) || unreported_state(&job).is_none() {
+    let Some(state) = unreported_state(&job).filter(|_| settings.should_report(&job)) else {
         return Ok(Action::await_change());
-    }
-    // the cache may lag behind our own last write: decide on a fresh read
+    };
     let name = job.name_any();
-    let fresh = ctx
-        .api
-        .get_opt(&name)
-        .await
-        .map_err(|source| Error::GetProwJob {
-            name: name.clone(),
-            source,
-        })?;
-    let Some(fresh) = fresh else {
-        return Ok(Action::await_change());
-    };
-    let Some(state) = unreported_state(&fresh).filter(|_| settings.should_report(&fresh)) else {
-        return Ok(Action::await_change());
-    };
-    let uid = fresh.metadata.uid.clone().unwrap_or_default();
-    if ctx.dry_run && lock(&ctx.dry_run_reported).get(&uid) == Some(&state) {
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    if lock(&ctx.memory).already_reported(&uid, state) {
         return Ok(Action::await_change());
     }
-    tracing::info!(prowjob = %name, job = %fresh.spec.job, state = state.as_str(), "reporting");
+    tracing::info!(prowjob = %name, job = %job.spec.job, state = state.as_str(), "reporting");
     let reported = ctx
         .reporter
-        .report(&fresh, &settings, || ctx.store.state())
+        .report(&job, &settings, || ctx.store.state())
         .await;
     if let Err(error) = reported {
         ctx.metrics.count_report(state.as_str(), "error");
         return Err(error);
     }
-    if ctx.dry_run {
-        lock(&ctx.dry_run_reported).insert(uid.clone(), state);
-    } else {
-        record_reported(&ctx.api, &fresh, state).await?;
+    if !ctx.dry_run {
+        record_reported(&ctx.api, &job, state).await?;
     }
+    lock(&ctx.memory).remember(&uid, state, || {
+        ctx.store
+            .state()
+            .iter()
+            .filter_map(|job| job.metadata.uid.clone())
+            .collect()
+    });
     ctx.reporter.forget(&uid);
     ctx.metrics.count_report(state.as_str(), "success");
-    if let Some(changed) = state_changed_at(&fresh) {
+    if let Some(changed) = state_changed_at(&job) {
         let lag = jiff::Timestamp::now().duration_since(changed);
         ctx.metrics.report_lag.observe(lag.as_secs_f64().max(0.0));
     }
@@ -189,7 +233,7 @@ pub async fn run_reporter(
         metrics,
         dry_run: options.dry_run,
         failures: Mutex::new(HashMap::new()),
-        dry_run_reported: Mutex::new(HashMap::new()),
+        memory: Mutex::new(ReportMemory::default()),
     });
     controller
         .run(reconcile, error_policy, context)
@@ -203,7 +247,44 @@ pub async fn run_reporter(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
+
+    #[test]
+    fn a_lagging_cache_is_recognised() {
+        let mut memory = ReportMemory::default();
+        let cases = [
+            (ProwJobState::Triggered, false),
+            (ProwJobState::Pending, false),
+            (ProwJobState::Success, false),
+        ];
+        for (state, want) in cases {
+            assert_eq!(memory.already_reported("uid", state), want, "{state:?}");
+        }
+        memory.remember("uid", ProwJobState::Pending, HashSet::new);
+        let cases = [
+            (ProwJobState::Triggered, true),
+            (ProwJobState::Pending, true),
+            (ProwJobState::Success, false),
+            (ProwJobState::Aborted, false),
+        ];
+        for (state, want) in cases {
+            assert_eq!(memory.already_reported("uid", state), want, "{state:?}");
+        }
+        assert!(!memory.already_reported("other", ProwJobState::Pending));
+    }
+
+    #[test]
+    fn memory_forgets_jobs_that_are_gone() {
+        let mut memory = ReportMemory::default();
+        for i in 0..=ReportMemory::MIN_PRUNE {
+            let live = || HashSet::from(["0".to_string(), "1".to_string()]);
+            memory.remember(&i.to_string(), ProwJobState::Success, live);
+        }
+        assert_eq!(memory.reported.len(), 2);
+        assert!(memory.already_reported("1", ProwJobState::Success));
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_a_bound() {

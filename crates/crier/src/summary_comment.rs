@@ -437,7 +437,7 @@ mod tests {
     fn summary_mode_posts_all_passed_unless_aborted() {
         let passed = result("unit", ProwJobState::Success, "abc");
         let aborted = result("lint", ProwJobState::Aborted, "abc");
-        let plan = plan_comment(&[passed.clone()], &[], "prow-rs-bot", true);
+        let plan = plan_comment(std::slice::from_ref(&passed), &[], "prow-rs-bot", true);
         assert_eq!(
             plan.write,
             Some(CommentWrite::Create(render_comment("carol", &[])))
