@@ -197,15 +197,16 @@ pub struct CensoringOptions {
     /// Buffer size in bytes per censored file (Prow's default: 10 MiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub censoring_buffer_size: Option<i64>,
-    /// Secrets shorter than this many characters are not censored (Prow's default: 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minimum_secret_length: Option<i64>,
     /// Globs (relative to `$ARTIFACTS`) of the only directories to censor.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include_directories: Vec<String>,
     /// Globs (relative to `$ARTIFACTS`) of directories never to censor.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude_directories: Vec<String>,
+    /// Secrets shorter than this many characters are not censored (Prow's default: 0).
+    /// Declared last, as in Prow, so `JOB_SPEC` lists the fields in Prow's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_secret_length: Option<i64>,
 }
 
 /// Scheduling constraints applied to the job's Pod (`SchedulingOptions`).
