@@ -19,6 +19,7 @@ use prow_kube::telemetry::{LogArgs, init_tracing};
 
 use crate::config_watch::{ConfigWatch, log_refused};
 use crate::dispatch::Dispatcher;
+use crate::external_plugins::{DEFAULT_FORWARD_TIMEOUT, ExternalForwarder};
 use crate::hmac_watch::SharedHmac;
 use crate::metrics::HookMetrics;
 use crate::plugin::Services;
@@ -160,12 +161,17 @@ pub async fn run(args: HookArgs) -> anyhow::Result<()> {
     configmap_sizes.register(&mut registry);
     let plugins = Arc::new(builtin_plugins(&args, configmap_sizes));
     plugins.report_unknown_in(&config.current());
-    let dispatcher = Arc::new(Dispatcher::new(
-        Arc::clone(&plugins),
-        services,
-        metrics.clone(),
-        Duration::from_secs(args.plugin_timeout_seconds),
-    ));
+    let dispatcher = Arc::new(
+        Dispatcher::new(
+            Arc::clone(&plugins),
+            services,
+            metrics.clone(),
+            Duration::from_secs(args.plugin_timeout_seconds),
+        )
+        .with_external_plugins(
+            ExternalForwarder::new(DEFAULT_FORWARD_TIMEOUT).context("external plugin client")?,
+        ),
+    );
     let hook_options = HookOptions {
         max_concurrent_events: args.max_concurrent_events,
         ..HookOptions::default()

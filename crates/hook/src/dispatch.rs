@@ -2,7 +2,8 @@
 //!
 //! Each plugin runs in its own task with a timeout: an error, a panic or a timeout in one is
 //! logged with the plugin's name and counted in `hook_plugin_errors_total{plugin,kind}`, and
-//! never stops the others. The cost per event is a lookup of the repository's plugin list
+//! never stops the others. Forwards to external plugins ([`crate::external_plugins`]) run
+//! the same way, named `external:<name>`. The cost per event is a lookup of the repository's plugin list
 //! (a map lookup), independent of the number of jobs or repositories configured.
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use prow_config::Loaded;
 use prow_github::webhook::Event;
 use tokio::task::JoinSet;
 
+use crate::external_plugins::{ExternalForwarder, Forward};
 use crate::metrics::{HookMetrics, PluginLabels};
 use crate::plugin::{Delivery, Plugin, Services};
 use crate::registry::PluginRegistry;
@@ -28,6 +30,8 @@ pub struct QueuedEvent {
     pub delivery_id: Arc<str>,
     /// The configuration in force when the delivery arrived.
     pub config: Arc<Loaded>,
+    /// The raw delivery, kept only when external plugins receive it.
+    pub forward: Option<Arc<Forward>>,
 }
 
 /// How one plugin's run for one event ended.
@@ -49,6 +53,7 @@ pub struct Dispatcher {
     services: Services,
     metrics: HookMetrics,
     plugin_timeout: Duration,
+    external: Option<ExternalForwarder>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -73,7 +78,15 @@ impl Dispatcher {
             services,
             metrics,
             plugin_timeout,
+            external: None,
         }
+    }
+
+    /// Forwards deliveries to the external plugins configured for them through `forwarder`
+    /// (without one, `external_plugins` are not called).
+    pub fn with_external_plugins(mut self, forwarder: ExternalForwarder) -> Self {
+        self.external = Some(forwarder);
+        self
     }
 
     /// The plugins enabled for the event's repository (none for events without one).
@@ -87,18 +100,13 @@ impl Dispatcher {
 
     /// Runs every enabled plugin on `queued` and waits for all of them; returns each
     /// plugin's outcome, in no particular order.
-    pub async fn dispatch(&self, queued: QueuedEvent) -> Vec<(&'static str, PluginOutcome)> {
+    pub async fn dispatch(&self, queued: QueuedEvent) -> Vec<(String, PluginOutcome)> {
         let plugins = self.plugins_for(&queued.event, &queued.config);
         let mut runs = JoinSet::new();
-        let mut names = Vec::with_capacity(plugins.len());
+        let mut names: Vec<(tokio::task::Id, String)> = Vec::with_capacity(plugins.len());
         for plugin in plugins {
             let name = plugin.name();
-            self.metrics
-                .plugin_runs
-                .get_or_create(&PluginLabels {
-                    plugin: name.to_string(),
-                })
-                .inc();
+            self.count_run(name);
             let services = self.services.clone();
             let queued = queued.clone();
             let timeout = self.plugin_timeout;
@@ -110,7 +118,24 @@ impl Dispatcher {
                 };
                 tokio::time::timeout(timeout, plugin.handle(&services, &delivery)).await
             });
-            names.push((handle.id(), name));
+            names.push((handle.id(), name.to_string()));
+        }
+        if let (Some(forward), Some(forwarder)) = (&queued.forward, &self.external) {
+            for plugin in &forward.plugins {
+                let name = format!("external:{}", plugin.name);
+                self.count_run(&name);
+                let (forward, forwarder, plugin) =
+                    (Arc::clone(forward), forwarder.clone(), plugin.clone());
+                let timeout = self.plugin_timeout;
+                let handle = runs.spawn(async move {
+                    let sent = forwarder.send(&plugin, &forward);
+                    match tokio::time::timeout(timeout, sent).await {
+                        Ok(result) => Ok(result.map_err(crate::plugin::PluginError::new)),
+                        Err(elapsed) => Err(elapsed),
+                    }
+                });
+                names.push((handle.id(), name));
+            }
         }
         let mut outcomes = Vec::with_capacity(names.len());
         while let Some(joined) = runs.join_next_with_id().await {
@@ -123,12 +148,20 @@ impl Dispatcher {
             let name = names
                 .iter()
                 .find(|(task, _)| *task == id)
-                .map(|(_, name)| *name)
-                .unwrap_or("unknown");
+                .map_or("unknown", |(_, name)| name.as_str());
             self.record(name, &queued, &outcome);
-            outcomes.push((name, outcome));
+            outcomes.push((name.to_string(), outcome));
         }
         outcomes
+    }
+
+    fn count_run(&self, plugin: &str) {
+        self.metrics
+            .plugin_runs
+            .get_or_create(&PluginLabels {
+                plugin: plugin.to_string(),
+            })
+            .inc();
     }
 
     fn record(&self, plugin: &str, queued: &QueuedEvent, outcome: &PluginOutcome) {

@@ -12,6 +12,7 @@ pub mod app;
 pub mod config_watch;
 pub mod delivery_dedupe;
 pub mod dispatch;
+pub mod external_plugins;
 pub mod hmac_watch;
 pub mod metrics;
 pub mod plugin;

@@ -34,6 +34,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config_watch::ConfigWatch;
 use crate::delivery_dedupe::{DEFAULT_CAPACITY, DeliveryDedupe};
 use crate::dispatch::{Dispatcher, PluginOutcome, QueuedEvent};
+use crate::external_plugins::Forward;
 use crate::hmac_watch::SharedHmac;
 use crate::metrics::{EventLabels, HookMetrics};
 use crate::plugin::PluginHelp;
@@ -407,6 +408,9 @@ async fn accept(
         .await
         .map_err(|_| Rejection::BodyTimeout)??;
     let event = verify_and_parse(&intake.secrets.current(), &delivery, &body)?;
+    let config = intake.config.current();
+    let forward =
+        Forward::for_delivery(&config, &event, &delivery.event_type, headers, &body).map(Arc::new);
     drop(body);
     if !lock(&intake.dedupe).first_sighting(&delivery.delivery_id) {
         intake.metrics.duplicates.inc();
@@ -423,7 +427,8 @@ async fn accept(
     let queued = QueuedEvent {
         event: Arc::new(event),
         delivery_id: Arc::from(delivery.delivery_id.as_str()),
-        config: intake.config.current(),
+        config,
+        forward,
     };
     intake.metrics.events_in_flight.inc();
     let sent = match intake.queue.try_send(queued) {

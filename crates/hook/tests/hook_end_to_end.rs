@@ -3,6 +3,9 @@
 //! - An org member opens a PR → trigger's ProwJobs exist; the same delivery again creates
 //!   nothing new; SIGTERM → clean exit after the queue drains.
 //! - A config PR is merged → config-updater writes the ConfigMap and says so on the PR.
+//! - `/meow` reaches a cat API over HTTPS (a loopback TLS server whose CA the hook process
+//!   trusts through `SSL_CERT_FILE`), and the same delivery is forwarded byte for byte to an
+//!   external plugin configured for `issue_comment` (and a `pull_request` is not).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -127,6 +130,19 @@ impl RunningHook {
         github: &FakeGitHub,
         control_plane: &ControlPlane,
     ) -> RunningHook {
+        Self::start_with(dir, config, plugins, github, control_plane, &[], &[]).await
+    }
+
+    /// As [`RunningHook::start`], with more flags and environment variables.
+    async fn start_with(
+        dir: &Path,
+        config: &str,
+        plugins: &str,
+        github: &FakeGitHub,
+        control_plane: &ControlPlane,
+        extra_args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> RunningHook {
         let hmac = write(dir, "hmac", SECRET);
         let token = write(dir, "token", "t0ken");
         let (port, admin_port) = (free_port(), free_port());
@@ -143,6 +159,8 @@ impl RunningHook {
             .args(["--github-endpoint", &github.url(), "--dry-run=false"])
             .arg("--kubeconfig")
             .arg(control_plane.kubeconfig_path())
+            .args(extra_args)
+            .envs(extra_env.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -367,4 +385,323 @@ async fn merged_config_pr_updates_the_configmap() {
         .collect();
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert!(comments[0].contains("config.yaml"), "{comments:?}");
+}
+
+/// One request as a loopback server saw it.
+#[derive(Clone, Debug)]
+struct SeenRequest {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl SeenRequest {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A canned answer: status, headers, body.
+type CannedResponse = (u16, Vec<(&'static str, String)>, String);
+
+/// Reads one HTTP/1.1 request (head and `Content-Length` body) from `stream`.
+async fn read_request<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<SeenRequest> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let (method, path) = (
+        request_line.next()?.to_string(),
+        request_line.next()?.to_string(),
+    );
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(SeenRequest {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+/// A loopback server (TLS when `tls` is given) answering every request with `respond` and
+/// recording what it saw; one request per connection.
+async fn start_loopback_server(
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    respond: fn(&SeenRequest, u16) -> CannedResponse,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<SeenRequest>>>) {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&seen);
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (tls, record) = (tls.clone(), std::sync::Arc::clone(&record));
+            tokio::spawn(async move {
+                let mut stream: Box<dyn AsyncStream> = match tls {
+                    Some(acceptor) => match acceptor.accept(tcp).await {
+                        Ok(stream) => Box::new(stream),
+                        Err(_) => return,
+                    },
+                    None => Box::new(tcp),
+                };
+                let Some(request) = read_request(&mut stream).await else {
+                    return;
+                };
+                let (status, headers, body) = respond(&request, port);
+                record.lock().expect("lock").push(request.clone());
+                let mut response = format!("HTTP/1.1 {status} X\r\nconnection: close\r\n");
+                if !headers.iter().any(|(name, _)| *name == "content-length") {
+                    response.push_str(&format!("content-length: {}\r\n", body.len()));
+                }
+                for (name, value) in headers {
+                    response.push_str(&format!("{name}: {value}\r\n"));
+                }
+                response.push_str("\r\n");
+                if request.method != "HEAD" {
+                    response.push_str(&body);
+                }
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    (port, seen)
+}
+
+trait AsyncStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> AsyncStream for T {}
+
+/// A TLS acceptor for a loopback certificate signed by a fresh CA, and the CA's PEM.
+fn loopback_tls() -> (tokio_rustls::TlsAcceptor, String) {
+    use prow_testkit::control_plane::pki::{CertificateAuthority, Usage};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let ca = CertificateAuthority::generate("cat-api-test-ca").expect("ca");
+    let leaf = ca
+        .sign("127.0.0.1", None, Usage::LoopbackServer)
+        .expect("leaf");
+    let certs = vec![CertificateDer::from_pem_slice(leaf.cert_pem.as_bytes()).expect("cert")];
+    let key = PrivateKeyDer::from_pem_slice(leaf.key_pem.as_bytes()).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("tls versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    (
+        tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)),
+        ca.cert_pem().to_string(),
+    )
+}
+
+/// The cat API: a search answering one image on the same server — `big.jpg` (6 MB, above
+/// GitHub's limit) for the category `big`, else `cat.jpg` (1 KB).
+fn cat_api(request: &SeenRequest, port: u16) -> CannedResponse {
+    if request.path.starts_with("/v1/images/search") {
+        let image = if request.path.contains("category=big") {
+            "big.jpg"
+        } else {
+            "cat.jpg"
+        };
+        let body = json!([{ "id": "e2e", "url": format!("https://127.0.0.1:{port}/{image}") }]);
+        (
+            200,
+            vec![("content-type", "application/json".into())],
+            body.to_string(),
+        )
+    } else if request.method == "HEAD" && request.path == "/cat.jpg" {
+        (200, vec![("content-length", "1000".into())], String::new())
+    } else if request.method == "HEAD" && request.path == "/big.jpg" {
+        (
+            200,
+            vec![("content-length", "6000000".into())],
+            String::new(),
+        )
+    } else {
+        (404, Vec::new(), String::new())
+    }
+}
+
+/// An external plugin: accepts everything.
+fn accept_all(_: &SeenRequest, _: u16) -> CannedResponse {
+    (200, Vec::new(), "ok".into())
+}
+
+#[tokio::test]
+async fn cat_over_https_and_an_external_plugin_get_the_delivery() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("hook-e2e-out").await;
+    let github = FakeGitHub::start().await.expect("fake github");
+    github.load_state(github_state());
+    let (acceptor, ca_pem) = loopback_tls();
+    let (cat_port, cat_requests) = start_loopback_server(Some(acceptor), cat_api).await;
+    let (plugin_port, plugin_requests) = start_loopback_server(None, accept_all).await;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca_file = write(dir.path(), "ca.pem", &ca_pem);
+    let config = write(
+        dir.path(),
+        "config.yaml",
+        &format!("prowjob_namespace: {}\n", namespace.name()),
+    );
+    let plugins = write(
+        dir.path(),
+        "plugins.yaml",
+        &format!(
+            "plugins:\n  prow-rs-demo: [cat]\nexternal_plugins:\n  prow-rs-demo/hello:\n  - name: recorder\n    endpoint: http://127.0.0.1:{plugin_port}/hook\n    events: [issue_comment]\n"
+        ),
+    );
+    let cat_endpoint =
+        format!("https://127.0.0.1:{cat_port}/v1/images/search?format=json&results_per_page=1");
+    let hook = RunningHook::start_with(
+        dir.path(),
+        &config,
+        &plugins,
+        &github,
+        control_plane,
+        &["--cat-api-endpoint", &cat_endpoint],
+        &[("SSL_CERT_FILE", &ca_file)],
+    )
+    .await;
+
+    let meow = PayloadEdit::new(payload("issue_comment", "created").expect("payload"))
+        .expect("parses")
+        .repo(ORG, REPO)
+        .number(7)
+        .comment_body("/meow")
+        .sender(MEMBER)
+        .on_pull_request()
+        .into_bytes()
+        .expect("bytes");
+    assert_eq!(hook.deliver("issue_comment", "e2e-meow", &meow).await, 200);
+    let too_big = PayloadEdit::new(payload("issue_comment", "created").expect("payload"))
+        .expect("parses")
+        .repo(ORG, REPO)
+        .number(7)
+        .comment_body("/meow big")
+        .sender(MEMBER)
+        .on_pull_request()
+        .into_bytes()
+        .expect("bytes");
+    assert_eq!(
+        hook.deliver("issue_comment", "e2e-meow-big", &too_big)
+            .await,
+        200
+    );
+    let opened = PayloadEdit::new(payload("pull_request", "opened").expect("payload"))
+        .expect("parses")
+        .repo(ORG, REPO)
+        .number(7)
+        .into_bytes()
+        .expect("bytes");
+    assert_eq!(
+        hook.deliver("pull_request", "e2e-opened", &opened).await,
+        200
+    );
+    // SIGTERM drains the queue: everything below is final.
+    hook.stop().await;
+
+    let comments: Vec<String> = github
+        .writes()
+        .into_iter()
+        .filter(|w| w.method == "POST" && w.path.ends_with("/issues/7/comments"))
+        .map(|w| w.body.to_string())
+        .collect();
+    let image = format!("![cat image](https://127.0.0.1:{cat_port}/cat.jpg)");
+    assert_eq!(comments.len(), 2, "{comments:?}");
+    assert_eq!(
+        comments.iter().filter(|c| c.contains(&image)).count(),
+        1,
+        "{comments:?}"
+    );
+    assert_eq!(
+        comments
+            .iter()
+            .filter(|c| c.contains("Bad category. Please see"))
+            .count(),
+        1,
+        "a 6 MB image is refused three times, then the bad-category answer: {comments:?}"
+    );
+    let mut cat_seen: Vec<String> = cat_requests
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.method,
+                r.path.split('?').next().unwrap_or_default()
+            )
+        })
+        .collect();
+    cat_seen.sort();
+    let mut expected = vec!["GET /v1/images/search"; 4];
+    expected.extend(["HEAD /big.jpg"; 3]);
+    expected.push("HEAD /cat.jpg");
+    assert_eq!(cat_seen, expected);
+
+    let mut forwarded = plugin_requests.lock().expect("lock").clone();
+    assert_eq!(
+        forwarded.len(),
+        2,
+        "only issue_comment is forwarded: {forwarded:?}"
+    );
+    forwarded.retain(|r| r.header("x-github-delivery") == Some("e2e-meow"));
+    let forward = &forwarded[0];
+    assert_eq!(
+        (forward.method.as_str(), forward.path.as_str()),
+        ("POST", "/hook")
+    );
+    assert_eq!(forward.body, meow, "the raw body, byte for byte");
+    assert_eq!(forward.header("x-github-event"), Some("issue_comment"));
+    assert_eq!(forward.header("x-github-delivery"), Some("e2e-meow"));
+    assert_eq!(forward.header("user-agent"), Some("ProwHook"));
+    let signature = forward
+        .header("x-hub-signature-256")
+        .expect("signature forwarded");
+    assert!(prow_github::webhook::verify_signature(
+        &[prow_github::Secret::new(SECRET)],
+        &forward.body,
+        signature
+    ));
 }

@@ -26,7 +26,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 const SECRET: &[u8] = b"hook-test-secret";
-const CAT_IMAGE: &str = "https://cdn2.thecatapi.com/images/hook-test.jpg";
+/// Path of the cat image the local cat API serves (its `HEAD` is the size check).
+const CAT_IMAGE_PATH: &str = "/images/hook-test.jpg";
 
 /// A test-only plugin that counts the deliveries it saw, and fails or panics if asked to.
 struct TestPlugin {
@@ -83,6 +84,7 @@ struct Harness {
     server: JoinHandle<std::io::Result<()>>,
     workers: JoinHandle<()>,
     cat_api_calls: Arc<AtomicUsize>,
+    cat_image: String,
     _dir: tempfile::TempDir,
 }
 
@@ -120,23 +122,34 @@ impl Harness {
     }
 }
 
-async fn start_cat_api() -> (String, Arc<AtomicUsize>) {
+/// A local cat API that also serves the image it answers with. Returns the API endpoint,
+/// the image URL and the count of searches.
+async fn start_cat_api() -> (String, String, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
-    let app = axum::Router::new().route(
-        "/v1/images/search",
-        axum::routing::get(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            async { axum::Json(serde_json::json!([{ "id": "x", "url": CAT_IMAGE }])) }
-        }),
-    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind cat api");
     let addr = listener.local_addr().expect("addr");
+    let image = format!("http://{addr}{CAT_IMAGE_PATH}");
+    let answer = serde_json::json!([{ "id": "x", "url": image }]);
+    let app = axum::Router::new()
+        .route(
+            "/v1/images/search",
+            axum::routing::get(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let answer = answer.clone();
+                async move { axum::Json(answer) }
+            }),
+        )
+        .route(
+            CAT_IMAGE_PATH,
+            axum::routing::get(|| async { "not really a jpeg" }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
     (
         format!("http://{addr}/v1/images/search?format=json&results_per_page=1"),
+        image,
         calls,
     )
 }
@@ -194,7 +207,7 @@ async fn start_with(extra: Vec<Arc<dyn Plugin>>, plugins: &str, setup: Setup) ->
     })
     .expect("config loads");
 
-    let (cat_endpoint, cat_api_calls) = start_cat_api().await;
+    let (cat_endpoint, cat_image, cat_api_calls) = start_cat_api().await;
     let client = GitHubClient::new(
         ClientConfig {
             endpoint: github.url(),
@@ -252,6 +265,7 @@ async fn start_with(extra: Vec<Arc<dyn Plugin>>, plugins: &str, setup: Setup) ->
         server,
         workers,
         cat_api_calls,
+        cat_image,
         _dir: dir,
     }
 }
@@ -418,7 +432,7 @@ async fn refused_deliveries_create_nothing_and_a_good_one_is_handled() {
     let comments = harness.comments();
     assert_eq!(comments.len(), 1, "one cat comment: {comments:?}");
     assert!(
-        comments[0].contains(&format!("![cat image]({CAT_IMAGE})")),
+        comments[0].contains(&format!("![cat image]({})", harness.cat_image)),
         "{}",
         comments[0]
     );

@@ -49,6 +49,26 @@ impl PluginConfig {
         out
     }
 
+    /// The external plugins that receive `event_type` events of `org/repo`: those listed under
+    /// the org or under `org/repo` whose `events` is empty or names the event type, as Prow's
+    /// `needDemux`. Looks up two keys; cost does not grow with the number of entries.
+    pub fn external_plugins_for(
+        &self,
+        org: &str,
+        repo: &str,
+        event_type: &str,
+    ) -> Vec<&ExternalPlugin> {
+        let org_repo = format!("{org}/{repo}");
+        [org, org_repo.as_str()]
+            .into_iter()
+            .filter_map(|key| self.external_plugins.get(key))
+            .flatten()
+            .filter(|plugin| {
+                plugin.events.is_empty() || plugin.events.iter().any(|e| e == event_type)
+            })
+            .collect()
+    }
+
     /// The trigger settings for `org/repo` (the first entry naming the repo, else the org, else
     /// an empty default), as Prow's `TriggerFor`.
     pub fn trigger_for(&self, org: &str, repo: &str) -> Trigger {
@@ -116,6 +136,17 @@ pub struct ExternalPlugin {
     pub endpoint: String,
     /// GitHub event types forwarded; empty for all.
     pub events: Vec<String>,
+}
+
+impl ExternalPlugin {
+    /// Where events go: `endpoint`, or `http://<name>` when it is empty (Prow's default).
+    pub fn endpoint_url(&self) -> String {
+        if self.endpoint.is_empty() {
+            format!("http://{}", self.name)
+        } else {
+            self.endpoint.clone()
+        }
+    }
 }
 
 /// Trigger plugin settings (Prow's `plugins.Trigger`).
@@ -320,5 +351,47 @@ mod tests {
         assert_eq!(config.trigger_for("org", "repo").trusted_apps, ["bot"]);
         assert!(config.trigger_for("org", "else").only_org_members);
         assert!(!config.trigger_for("nobody", "x").only_org_members);
+    }
+
+    #[test]
+    fn external_plugins_match_org_or_repo_and_event_type() {
+        let config: PluginConfig = serde_json::from_value(serde_json::json!({
+            "external_plugins": {
+                "org": [{"name": "needs-rebase", "events": ["pull_request"]}],
+                "org/repo": [
+                    {"name": "cherrypicker", "endpoint": "http://cp:8080", "events": ["issue_comment", "pull_request"]},
+                    {"name": "everything"}
+                ],
+                "org/other": [{"name": "elsewhere"}],
+                "org-two": [{"name": "not-a-prefix-match"}]
+            }
+        }))
+        .expect("valid plugin config");
+        let names = |org, repo, event| -> Vec<String> {
+            config
+                .external_plugins_for(org, repo, event)
+                .into_iter()
+                .map(|p| p.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            names("org", "repo", "pull_request"),
+            ["needs-rebase", "cherrypicker", "everything"]
+        );
+        assert_eq!(
+            names("org", "repo", "issue_comment"),
+            ["cherrypicker", "everything"]
+        );
+        assert_eq!(names("org", "repo", "push"), ["everything"]);
+        assert!(names("org", "third", "push").is_empty());
+        let endpoints: Vec<String> = config
+            .external_plugins_for("org", "repo", "pull_request")
+            .iter()
+            .map(|p| p.endpoint_url())
+            .collect();
+        assert_eq!(
+            endpoints,
+            ["http://needs-rebase", "http://cp:8080", "http://everything"]
+        );
     }
 }

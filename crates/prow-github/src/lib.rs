@@ -7,6 +7,7 @@
 //! - [`types`]: the GitHub objects, with only the fields prow-rs uses.
 //! - [`webhook`]: webhook event types, `X-Hub-Signature-256` verification and Prow's HMAC
 //!   secret file.
+//! - [`https::HttpsClient`]: the same HTTP stack for endpoints that are not GitHub's API.
 //! - [`Secret`]: tokens and secrets that never print.
 //! - [`GitHubFlags`]: Prow's `--github-*` flags for a binary's clap struct;
 //!   [`DryRunGitHub`]: `--dry-run` (reads go through, writes are only logged).
@@ -38,6 +39,7 @@ pub mod dry_run;
 pub mod error;
 pub mod flags;
 pub mod github;
+pub mod https;
 pub mod secret;
 pub mod types;
 pub mod webhook;

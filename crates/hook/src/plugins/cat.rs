@@ -7,7 +7,11 @@
 //! that the category is bad) and the plugin returns an error. Only newly created comments
 //! (issue and PR comments, review comments, review bodies) are considered.
 //!
-//! Not done as Prow: the image-size check (`github.ImageTooBig`, a HEAD request) is skipped.
+//! As Prow, an image GitHub would not show (a `HEAD` answering other than 200, or a
+//! `Content-Length` above GitHub's 5 MiB image limit) counts as a failed attempt (Grumpy
+//! Cat's fixed image is not re-checked). Requests go
+//! through [`prow_github::https::HttpsClient`] (rustls with the platform's roots; TLS roots
+//! can be pointed elsewhere with `SSL_CERT_FILE`), 10 s each.
 
 use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
@@ -15,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use prow_config::Loaded;
+use prow_github::https::HttpsClient;
 use prow_github::webhook::Event;
 use prow_github::webhook::events::{CommentAction, ReviewAction};
 use regex::Regex;
@@ -25,6 +30,12 @@ use crate::plugin::{CommandHelp, Delivery, Plugin, PluginError, PluginHelp, Serv
 /// Prow's cat API endpoint.
 pub const DEFAULT_ENDPOINT: &str =
     "https://api.thecatapi.com/v1/images/search?format=json&results_per_page=1";
+
+/// GitHub's image size limit (Prow's `github.ImageSizeLimit`).
+const GITHUB_IMAGE_SIZE_LIMIT: u64 = 5_242_880;
+
+/// The longest cat API answer read.
+const MAX_API_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Where Grumpy Cat lives (Prow's `defaultGrumpyRoot` + `grumpyIMG`).
 const GRUMPY_IMAGE: &str =
@@ -188,7 +199,7 @@ struct CachedKey {
 pub struct Cat {
     endpoint: String,
     config: CatConfig,
-    http: reqwest::Client,
+    http: Option<HttpsClient>,
     key: Mutex<CachedKey>,
 }
 
@@ -198,10 +209,9 @@ impl Cat {
         Cat {
             endpoint: endpoint.into(),
             config,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap_or_default(),
+            http: HttpsClient::new(Duration::from_secs(10), MAX_API_RESPONSE_BYTES)
+                .inspect_err(|e| tracing::error!(error = %e, "cat: no HTTP client"))
+                .ok(),
             key: Mutex::new(CachedKey::default()),
         }
     }
@@ -236,24 +246,20 @@ impl Cat {
         let image = if GRUMPY.is_match(&command.category) {
             GRUMPY_IMAGE.to_string()
         } else {
+            let http = self.http.as_ref().ok_or("cat: no HTTP client")?;
             let url = api_url(&self.endpoint, command, &self.key());
             let redacted = api_url(&self.endpoint, command, "");
-            let response = self
-                .http
+            let response = http
                 .get(&url)
-                .send()
                 .await
                 .map_err(|e| format!("could not read cat from {redacted}: {e}"))?;
-            let status = response.status();
-            if !status.is_success() {
+            if !response.status.is_success() {
                 return Err(format!(
                     "failing {} response from {redacted}",
-                    status.as_u16()
+                    response.status.as_u16()
                 ));
             }
-            let cats: Vec<CatResult> = response
-                .json()
-                .await
+            let cats: Vec<CatResult> = serde_json::from_slice(&response.body)
                 .map_err(|e| format!("invalid answer from {redacted}: {e}"))?;
             let first = cats
                 .into_iter()
@@ -262,6 +268,7 @@ impl Cat {
             if first.url.is_empty() {
                 return Err(format!("no image url in response from {redacted}"));
             }
+            check_image_size(http, &first.url).await?;
             first.url
         };
         if !(image.starts_with("https://") || image.starts_with("http://")) || image.contains(')') {
@@ -269,6 +276,31 @@ impl Cat {
         }
         Ok(format!("![cat image]({image})"))
     }
+}
+
+/// Prow's `github.ImageTooBig`: GitHub does not show images above 5 MiB; the size comes
+/// from a `HEAD` request's `Content-Length`, and anything but a 200 answer is refused too.
+async fn check_image_size(http: &HttpsClient, image: &str) -> Result<(), String> {
+    let response = http
+        .head(image)
+        .await
+        .map_err(|e| format!("could not validate image size {image}: {e}"))?;
+    if response.status != http::StatusCode::OK {
+        return Err(format!(
+            "could not validate image size {image}: failing {} response",
+            response.status.as_u16()
+        ));
+    }
+    let size = response
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    if size > GITHUB_IMAGE_SIZE_LIMIT {
+        return Err(format!("longcat is too long: {image}"));
+    }
+    Ok(())
 }
 
 #[async_trait]
