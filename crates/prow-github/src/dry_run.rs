@@ -6,8 +6,8 @@ use crate::error::Result;
 use crate::github::GitHub;
 use crate::types::{
     Branch, BranchProtection, CheckRun, CheckRunRequest, CollaboratorPermission, CombinedStatus,
-    GitRef, Issue, IssueComment, Label, NewStatus, PullRequest, PullRequestFile, Repository,
-    Review, Team, User,
+    GitRef, Issue, IssueComment, IssueUpdate, Label, NewStatus, PullRequest, PullRequestFile,
+    Repository, Review, Team, User,
 };
 
 /// Wraps a client: every read goes to `inner`, every write is logged (at `info`, without
@@ -122,14 +122,14 @@ impl<G: GitHub> GitHub for DryRunGitHub<G> {
         repo: &str,
         number: u64,
         reviewers: &[String],
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         skipped(
             "request_reviewers",
             org,
             repo,
             &format!("#{number} {reviewers:?}"),
         );
-        Ok(())
+        Ok(Vec::new())
     }
     async fn remove_requested_reviewers(
         &self,
@@ -203,6 +203,24 @@ impl<G: GitHub> GitHub for DryRunGitHub<G> {
         );
         Ok(())
     }
+    async fn update_issue(
+        &self,
+        org: &str,
+        repo: &str,
+        number: u64,
+        update: &IssueUpdate,
+    ) -> Result<Issue> {
+        skipped("update_issue", org, repo, &format!("#{number} {update:?}"));
+        // What GitHub would answer: the issue as it is, with the edit applied.
+        let mut issue = self.inner.get_issue(org, repo, number).await?;
+        if let Some(title) = &update.title {
+            issue.title = title.clone();
+        }
+        if let Some(state) = &update.state {
+            issue.state = state.clone();
+        }
+        Ok(issue)
+    }
     async fn list_issue_labels(&self, org: &str, repo: &str, number: u64) -> Result<Vec<Label>> {
         self.inner.list_issue_labels(org, repo, number).await
     }
@@ -229,14 +247,14 @@ impl<G: GitHub> GitHub for DryRunGitHub<G> {
         repo: &str,
         number: u64,
         assignees: &[String],
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         skipped(
             "add_assignees",
             org,
             repo,
             &format!("#{number} {assignees:?}"),
         );
-        Ok(())
+        Ok(Vec::new())
     }
     async fn remove_assignees(
         &self,

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use crate::error::Result;
 use crate::types::{
     Branch, BranchProtection, CheckRun, CheckRunRequest, CollaboratorPermission, CombinedStatus,
-    GitRef, Issue, IssueComment, Label, NewStatus, PullRequest, PullRequestFile, Repository,
-    Review, Team, User,
+    GitRef, Issue, IssueComment, IssueUpdate, Label, NewStatus, PullRequest, PullRequestFile,
+    Repository, Review, Team, User,
 };
 
 /// The GitHub calls prow-rs makes (hook and its plugins, plank's reporter, branch-protector).
@@ -78,14 +78,17 @@ pub trait GitHub: Send + Sync {
     ) -> Result<Vec<PullRequestFile>>;
     /// Every review of the pull request.
     async fn list_reviews(&self, org: &str, repo: &str, number: u64) -> Result<Vec<Review>>;
-    /// Asks `reviewers` to review the pull request.
+    /// Asks `reviewers` to review the pull request; an entry `org/team` of the repository's
+    /// org asks a team. Returns the entries GitHub refused (not collaborators, the author,
+    /// teams of another org), as Prow's `RequestReview` with its `MissingUsers`: when the
+    /// whole request is refused (422) each entry is retried alone.
     async fn request_reviewers(
         &self,
         org: &str,
         repo: &str,
         number: u64,
         reviewers: &[String],
-    ) -> Result<()>;
+    ) -> Result<Vec<String>>;
     /// Withdraws review requests from `reviewers`.
     async fn remove_requested_reviewers(
         &self,
@@ -121,6 +124,14 @@ pub trait GitHub: Send + Sync {
     ) -> Result<IssueComment>;
     /// Deletes a comment (success when it is already gone).
     async fn delete_issue_comment(&self, org: &str, repo: &str, comment_id: u64) -> Result<()>;
+    /// Edits an issue or pull request (title, open/closed state); returns the edited issue.
+    async fn update_issue(
+        &self,
+        org: &str,
+        repo: &str,
+        number: u64,
+        update: &IssueUpdate,
+    ) -> Result<Issue>;
     /// The labels on the issue.
     async fn list_issue_labels(&self, org: &str, repo: &str, number: u64) -> Result<Vec<Label>>;
     /// Adds labels to the issue.
@@ -130,14 +141,15 @@ pub trait GitHub: Send + Sync {
     async fn remove_label(&self, org: &str, repo: &str, number: u64, label: &str) -> Result<()>;
     /// Every label defined in the repository.
     async fn list_repo_labels(&self, org: &str, repo: &str) -> Result<Vec<Label>>;
-    /// Assigns users to the issue.
+    /// Assigns users to the issue. Returns the logins GitHub silently did not assign (users
+    /// who may not be assigned), as Prow's `AssignIssue` with its `MissingUsers`.
     async fn add_assignees(
         &self,
         org: &str,
         repo: &str,
         number: u64,
         assignees: &[String],
-    ) -> Result<()>;
+    ) -> Result<Vec<String>>;
     /// Unassigns users from the issue.
     async fn remove_assignees(
         &self,

@@ -233,6 +233,39 @@ impl Issue {
     }
 }
 
+/// Fields to change on an issue or pull request (`PATCH /repos/{owner}/{repo}/issues/{n}`);
+/// `None` fields are not sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IssueUpdate {
+    /// New title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `open` or `closed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Why an issue is closed: `completed` or `not_planned` (issues only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+}
+
+impl IssueUpdate {
+    /// Sets the title.
+    pub fn title(title: impl Into<String>) -> Self {
+        IssueUpdate {
+            title: Some(title.into()),
+            ..IssueUpdate::default()
+        }
+    }
+
+    /// Sets the state (`open` or `closed`).
+    pub fn state(state: impl Into<String>) -> Self {
+        IssueUpdate {
+            state: Some(state.into()),
+            ..IssueUpdate::default()
+        }
+    }
+}
+
 /// A comment on an issue or pull request conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct IssueComment {

@@ -813,3 +813,82 @@ async fn remaining_calls_round_trip_through_the_fake() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn review_calls_report_who_github_refused() {
+    let github = demo_github().await;
+    let client = client(&github);
+
+    // carol opened PR 1: asking her, a stranger or a team of another org is refused; alice and
+    // the org's team are asked. The whole request is retried one by one after GitHub's 422.
+    let refused = client
+        .request_reviewers(
+            ORG,
+            REPO,
+            1,
+            &[
+                "alice".to_string(),
+                "carol".to_string(),
+                "mallory".to_string(),
+                format!("{ORG}/reviewers"),
+                "elsewhere/team".to_string(),
+            ],
+        )
+        .await
+        .expect("review requested");
+    assert_eq!(refused, ["carol", "mallory", "elsewhere/team"]);
+    let pr = client.get_pull_request(ORG, REPO, 1).await.expect("pr");
+    let requested: Vec<String> = pr
+        .requested_reviewers
+        .into_iter()
+        .map(|u| u.login)
+        .collect();
+    assert_eq!(requested, ["bob", "alice"], "bob was asked before");
+    let teams: Vec<String> = github
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/requested_reviewers") && r.status == 201)
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(teams.len(), 2, "alice alone, then the team alone");
+
+    // GitHub silently drops people it may not assign; the client names them.
+    let missing = client
+        .add_assignees(ORG, REPO, 2, &["bob".to_string(), "mallory".to_string()])
+        .await
+        .expect("assigned");
+    assert_eq!(missing, ["mallory"]);
+    let issue = client.get_issue(ORG, REPO, 2).await.expect("issue");
+    let assignees: Vec<String> = issue.assignees.into_iter().map(|u| u.login).collect();
+    assert_eq!(assignees, ["bob"]);
+
+    // Title and state edits.
+    let edited = client
+        .update_issue(
+            ORG,
+            REPO,
+            2,
+            &prow_github::types::IssueUpdate::title("New title"),
+        )
+        .await
+        .expect("retitled");
+    assert_eq!(edited.title, "New title");
+    let closed = client
+        .update_issue(
+            ORG,
+            REPO,
+            1,
+            &prow_github::types::IssueUpdate::state("closed"),
+        )
+        .await
+        .expect("closed");
+    assert_eq!(closed.state, "closed");
+    assert_eq!(
+        client
+            .get_pull_request(ORG, REPO, 1)
+            .await
+            .expect("pr")
+            .state,
+        "closed"
+    );
+}

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::github::GitHub;
 use crate::types::{
     Branch, BranchProtection, CheckRun, CheckRunRequest, CollaboratorPermission, CombinedStatus,
-    GitRef, Issue, IssueComment, Label, NewStatus, PullRequest, PullRequestFile, Repository,
-    Review, Team, User,
+    GitRef, Issue, IssueComment, IssueUpdate, Label, NewStatus, PullRequest, PullRequestFile,
+    Repository, Review, Team, User,
 };
 
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters), so a
@@ -72,6 +72,61 @@ impl GitHubClient {
             Err(error) if error.is_not_found() => Ok(false),
             Err(error) => Err(error),
         }
+    }
+}
+
+/// Prow's `prepareReviewersBody`: `org/team` entries of the repository's org become
+/// `team_reviewers` (by slug), everything else `reviewers`.
+fn reviewers_body(org: &str, reviewers: &[String]) -> serde_json::Value {
+    let mut users = Vec::new();
+    let mut teams = Vec::new();
+    for reviewer in reviewers {
+        match reviewer.split_once('/') {
+            Some((team_org, slug)) if team_org.eq_ignore_ascii_case(org) => teams.push(slug),
+            _ => users.push(reviewer.as_str()),
+        }
+    }
+    json!({ "reviewers": users, "team_reviewers": teams })
+}
+
+impl GitHubClient {
+    /// One `POST .../requested_reviewers`; a team of another org is refused as GitHub would
+    /// refuse an unknown reviewer (422), without asking.
+    async fn try_request_review(
+        &self,
+        org: &str,
+        repo: &str,
+        number: u64,
+        reviewers: &[String],
+    ) -> Result<()> {
+        let foreign_team = reviewers.iter().any(|r| {
+            r.split_once('/')
+                .is_some_and(|(team_org, _)| !team_org.eq_ignore_ascii_case(org))
+        });
+        if foreign_team {
+            return Err(Error::Api {
+                operation: "request_reviewers",
+                method: "POST",
+                route: "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+                status: 422,
+                message: format!("a team in {reviewers:?} is not part of the {org} org"),
+            });
+        }
+        let path = format!(
+            "{}/pulls/{number}/requested_reviewers",
+            repo_path(org, repo)
+        );
+        self.send(
+            Call::new(
+                "request_reviewers",
+                Method::POST,
+                "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+                path,
+                Some(org),
+            )
+            .json(&reviewers_body(org, reviewers)),
+        )
+        .await
     }
 }
 
@@ -339,22 +394,29 @@ impl GitHub for GitHubClient {
         repo: &str,
         number: u64,
         reviewers: &[String],
-    ) -> Result<()> {
-        let path = format!(
-            "{}/pulls/{number}/requested_reviewers",
-            repo_path(org, repo)
-        );
-        self.send(
-            Call::new(
-                "request_reviewers",
-                Method::POST,
-                "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
-                path,
-                Some(org),
-            )
-            .json(&json!({ "reviewers": reviewers })),
-        )
-        .await
+    ) -> Result<Vec<String>> {
+        if reviewers.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self.try_request_review(org, repo, number, reviewers).await {
+            Ok(()) => Ok(Vec::new()),
+            Err(error) if error.status() == Some(422) => {
+                // GitHub refuses the whole request without naming the culprit: ask one by one.
+                let mut missing = Vec::new();
+                for reviewer in reviewers {
+                    match self
+                        .try_request_review(org, repo, number, std::slice::from_ref(reviewer))
+                        .await
+                    {
+                        Ok(()) => {}
+                        Err(error) if error.status() == Some(422) => missing.push(reviewer.clone()),
+                        Err(error) => return Err(error),
+                    }
+                }
+                Ok(missing)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     async fn remove_requested_reviewers(
@@ -376,7 +438,7 @@ impl GitHub for GitHubClient {
                 path,
                 Some(org),
             )
-            .json(&json!({ "reviewers": reviewers })),
+            .json(&reviewers_body(org, reviewers)),
         )
         .await
     }
@@ -464,6 +526,27 @@ impl GitHub for GitHubClient {
         .await
     }
 
+    async fn update_issue(
+        &self,
+        org: &str,
+        repo: &str,
+        number: u64,
+        update: &IssueUpdate,
+    ) -> Result<Issue> {
+        let path = format!("{}/issues/{number}", repo_path(org, repo));
+        self.fetch(
+            Call::new(
+                "update_issue",
+                Method::PATCH,
+                "/repos/{owner}/{repo}/issues/{number}",
+                path,
+                Some(org),
+            )
+            .json(update),
+        )
+        .await
+    }
+
     async fn list_issue_labels(&self, org: &str, repo: &str, number: u64) -> Result<Vec<Label>> {
         let path = format!("{}/issues/{number}/labels", repo_path(org, repo));
         self.fetch_all(Call::new(
@@ -531,19 +614,30 @@ impl GitHub for GitHubClient {
         repo: &str,
         number: u64,
         assignees: &[String],
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         let path = format!("{}/issues/{number}/assignees", repo_path(org, repo));
-        self.send(
-            Call::new(
-                "add_assignees",
-                Method::POST,
-                "/repos/{owner}/{repo}/issues/{number}/assignees",
-                path,
-                Some(org),
+        let issue: Issue = self
+            .fetch(
+                Call::new(
+                    "add_assignees",
+                    Method::POST,
+                    "/repos/{owner}/{repo}/issues/{number}/assignees",
+                    path,
+                    Some(org),
+                )
+                .json(&json!({ "assignees": assignees })),
             )
-            .json(&json!({ "assignees": assignees })),
-        )
-        .await
+            .await?;
+        Ok(assignees
+            .iter()
+            .filter(|wanted| {
+                !issue
+                    .assignees
+                    .iter()
+                    .any(|a| a.login.eq_ignore_ascii_case(wanted.trim_start_matches('@')))
+            })
+            .cloned()
+            .collect())
     }
 
     async fn remove_assignees(

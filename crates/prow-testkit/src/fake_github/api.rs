@@ -655,9 +655,19 @@ fn pulls(
             )
         }
         (method @ ("POST" | "DELETE"), ["requested_reviewers"]) => {
-            let Some(reviewers) = string_list(&req.body["reviewers"]) else {
+            let reviewers = string_list(&req.body["reviewers"]);
+            let teams = string_list(&req.body["team_reviewers"]);
+            if reviewers.is_none() && teams.is_none() {
                 return Reply::validation_failed("PullRequest", "reviewers", "missing_field");
-            };
+            }
+            let reviewers = reviewers.unwrap_or_default();
+            let teams = teams.unwrap_or_default();
+            if method == "POST"
+                && let Some(refused) =
+                    refused_review_request(state, index, pull_index, &reviewers, &teams)
+            {
+                return refused;
+            }
             let pull = &mut state.repos[index].pulls[pull_index];
             if method == "POST" {
                 for reviewer in reviewers {
@@ -665,8 +675,15 @@ fn pulls(
                         pull.requested_reviewers.push(reviewer);
                     }
                 }
+                for team in teams {
+                    if !pull.requested_teams.contains(&team) {
+                        pull.requested_teams.push(team);
+                    }
+                }
             } else {
-                pull.requested_reviewers.retain(|r| !reviewers.contains(r));
+                pull.requested_reviewers
+                    .retain(|r| !reviewers.iter().any(|x| x.eq_ignore_ascii_case(r)));
+                pull.requested_teams.retain(|t| !teams.contains(t));
             }
             let repo = &state.repos[index];
             let view = render::pull(state, urls, repo, &repo.pulls[pull_index]);
@@ -678,6 +695,57 @@ fn pulls(
         }
         _ => Reply::not_found(),
     }
+}
+
+/// GitHub's 422 for a review request it refuses as a whole: a reviewer who is neither a
+/// collaborator nor an org member, the pull request's author, or a team the org lacks.
+fn refused_review_request(
+    state: &GitHubState,
+    index: usize,
+    pull_index: usize,
+    reviewers: &[String],
+    teams: &[String],
+) -> Option<Reply> {
+    let repo = &state.repos[index];
+    let pull = &repo.pulls[pull_index];
+    if reviewers.iter().any(|r| r.eq_ignore_ascii_case(&pull.user)) {
+        return Some(Reply::error(
+            422,
+            "Review cannot be requested from pull request author.",
+        ));
+    }
+    let org = state.org(&repo.owner);
+    let is_member =
+        |login: &str| org.is_some_and(|o| o.members.iter().any(|m| m.eq_ignore_ascii_case(login)));
+    let stranger = reviewers
+        .iter()
+        .any(|r| effective_permission(state, repo, r).is_none() && !is_member(r));
+    let unknown_team = teams
+        .iter()
+        .any(|t| !org.is_some_and(|o| o.teams.iter().any(|team| &team.slug == t)));
+    (stranger || unknown_team).then(|| {
+        Reply::error(
+            422,
+            &format!(
+                "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the {} repository.",
+                repo.full_name()
+            ),
+        )
+    })
+}
+
+/// Whether GitHub lets `login` be assigned to issue `number`: someone with access to the
+/// repository, an org member, or someone who commented on the issue. Others are silently
+/// dropped from an assignment, as GitHub does.
+fn assignable(state: &GitHubState, repo: &Repo, number: u64, login: &str) -> bool {
+    let member = state
+        .org(&repo.owner)
+        .is_some_and(|o| o.members.iter().any(|m| m.eq_ignore_ascii_case(login)));
+    let commented = repo
+        .comments
+        .iter()
+        .any(|c| c.issue_number == number && c.user.eq_ignore_ascii_case(login));
+    member || commented || effective_permission(state, repo, login).is_some()
 }
 
 fn string_list(value: &Value) -> Option<Vec<String>> {
@@ -832,6 +900,15 @@ fn issues(
         (method @ ("POST" | "DELETE"), ["assignees"]) => {
             let Some(logins) = string_list(&req.body["assignees"]) else {
                 return Reply::validation_failed("Issue", "assignees", "missing_field");
+            };
+            let logins: Vec<String> = if method == "POST" {
+                let repo = &state.repos[index];
+                logins
+                    .into_iter()
+                    .filter(|l| assignable(state, repo, number, l))
+                    .collect()
+            } else {
+                logins
             };
             if let Some(assignees) = state.repos[index].issue_assignees_mut(number) {
                 if method == "POST" {

@@ -256,6 +256,8 @@ pub struct PullRequest {
     pub assignees: Vec<String>,
     /// Requested reviewer logins.
     pub requested_reviewers: Vec<String>,
+    /// Requested team slugs (teams of the repository's org).
+    pub requested_teams: Vec<String>,
     /// Changed files.
     pub files: Vec<PullFile>,
     /// Creation time (RFC 3339; empty = load time).

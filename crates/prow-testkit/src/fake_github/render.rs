@@ -238,7 +238,16 @@ pub fn pull(state: &GitHubState, urls: &Urls, repo_: &Repo, pull: &PullRequest) 
         "assignee": pull.assignees.first().map(|a| user(state, urls, a)),
         "assignees": users(&pull.assignees),
         "requested_reviewers": users(&pull.requested_reviewers),
-        "requested_teams": [],
+        "requested_teams": state
+            .org(&repo_.owner)
+            .map(|org| {
+                org.teams
+                    .iter()
+                    .filter(|t| pull.requested_teams.contains(&t.slug))
+                    .map(|t| team(urls, &org.login, t))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
     });
     let more = json!({
         "head": pull_side(state, urls, &pull.head),
