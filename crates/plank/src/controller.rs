@@ -44,6 +44,10 @@ use crate::supersede::{GITHUB_REPORTER_NAME, superseded_runs};
 const ADMISSION_RETRY: Duration = Duration::from_secs(10);
 /// How long plank waits for its own write to reach its cache.
 const CACHE_WAIT: Duration = Duration::from_secs(5);
+/// A ProwJob without status is treated as triggered once it is this old: its creator
+/// (hook, horologium) writes the status right after creating it, through the status
+/// subresource, and plank must not race that write.
+const NO_STATUS_GRACE: Duration = Duration::from_secs(3);
 /// Requeue delay after a failed reconcile.
 const ERROR_RETRY: Duration = Duration::from_secs(5);
 
@@ -265,6 +269,15 @@ async fn reconcile(job: Arc<ProwJob>, ctx: Arc<Context>) -> Result<Action, Error
 async fn reconcile_job(job: &ProwJob, ctx: &Context) -> Result<Action, Error> {
     if !*ctx.leading.borrow() || !is_plank_job(job) {
         return Ok(Action::await_change());
+    }
+    if job.status.is_none() {
+        let created = job.metadata.creation_timestamp.as_ref().map(|t| t.0);
+        let age = created.map_or(NO_STATUS_GRACE, |at| {
+            Duration::try_from(Timestamp::now().duration_since(at)).unwrap_or_default()
+        });
+        if age < NO_STATUS_GRACE {
+            return Ok(Action::requeue(NO_STATUS_GRACE - age));
+        }
     }
     let settings = ctx.settings.borrow().clone();
     match sync(job, ctx, &settings).await {
