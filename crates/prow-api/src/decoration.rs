@@ -203,8 +203,8 @@ pub struct CensoringOptions {
     /// Globs (relative to `$ARTIFACTS`) of directories never to censor.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude_directories: Vec<String>,
+    // Declared last, as in Prow, so `JOB_SPEC` lists the fields in Prow's order.
     /// Secrets shorter than this many characters are not censored (Prow's default: 0).
-    /// Declared last, as in Prow, so `JOB_SPEC` lists the fields in Prow's order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_secret_length: Option<i64>,
 }
