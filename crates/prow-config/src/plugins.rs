@@ -30,6 +30,12 @@ pub struct PluginConfig {
     pub size: Size,
     /// Blunderbuss (reviewer assignment) settings.
     pub blunderbuss: Blunderbuss,
+    /// Help plugin guidelines.
+    pub help: Help,
+    /// Retitle plugin settings.
+    pub retitle: Retitle,
+    /// prow-rs's path labeler: per `org` or `org/repo`, labels that follow the changed paths.
+    pub labeler: BTreeMap<String, Vec<LabelerRule>>,
 }
 
 impl PluginConfig {
@@ -324,6 +330,36 @@ pub struct Blunderbuss {
 
 #[cfg(test)]
 mod tests {
+/// Help plugin settings (Prow's `plugins.Help`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Help {
+    /// Summary of the guidelines shown when the help label is added.
+    pub help_guidelines_summary: String,
+    /// URL of the guidelines (Prow's default:
+    /// `https://git.k8s.io/community/contributors/guide/help-wanted.md`).
+    pub help_guidelines_url: String,
+}
+
+/// Retitle plugin settings (Prow's `plugins.Retitle`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Retitle {
+    /// Allow retitling closed or merged issues and PRs.
+    pub allow_closed_issues: bool,
+}
+
+/// One rule of prow-rs's `labeler` plugin: a PR gets `label` while it changes a file matching
+/// one of `paths` (globs: `*` within a path segment, `**` across segments, `?` one character).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct LabelerRule {
+    /// The label to manage.
+    pub label: String,
+    /// Path globs, relative to the repository root.
+    pub paths: Vec<String>,
+}
+
     use super::*;
 
     #[test]

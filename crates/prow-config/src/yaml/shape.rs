@@ -112,6 +112,17 @@ const UNDOCUMENTED_PLUGIN_CONFIG_FIELDS: &[(&str, &str, Extra)] = &[
     ),
 ];
 
+/// Keys of `plugins.yaml` that are prow-rs's own (Prow has no such plugin), in the same form.
+const PROW_RS_PLUGIN_CONFIG_FIELDS: &[(&str, &str, Extra)] = &[
+    // The path labeler (hook's `labeler` plugin, docs/hook-review-plugins.md):
+    // `labeler: {<org or org/repo>: [{label, paths: [glob]}]}`.
+    (
+        "",
+        "labeler",
+        Extra::Documented("\"\":\n  - label: ' '\n    paths:\n      - ''\n"),
+    ),
+];
+
 impl Shape {
     /// The shape of `config.yaml`, from Prow's `prow-config-documented.yaml` (built once).
     pub fn prow_config() -> &'static Shape {
@@ -125,7 +136,12 @@ impl Shape {
     pub fn plugin_config() -> &'static Shape {
         static SHAPE: OnceLock<Shape> = OnceLock::new();
         SHAPE.get_or_init(|| {
-            Shape::embedded(PLUGIN_CONFIG_DOCUMENTED, UNDOCUMENTED_PLUGIN_CONFIG_FIELDS)
+            let mut shape =
+                Shape::embedded(PLUGIN_CONFIG_DOCUMENTED, UNDOCUMENTED_PLUGIN_CONFIG_FIELDS);
+            for (parent, field, kind) in PROW_RS_PLUGIN_CONFIG_FIELDS {
+                shape.add_field(parent, field, *kind);
+            }
+            shape
         })
     }
 
@@ -443,5 +459,21 @@ skipped:
         assert!(!plugins.knows(&["external_plugins", "org/repo", "[]", "event"]));
         // A list element path on a field that is not a list.
         assert!(!prow.knows(&["plank[]"]));
+    }
+
+    #[test]
+    fn prow_rs_labeler_key_is_checked_like_prows_keys() {
+        let plugins = Shape::plugin_config();
+        assert!(plugins.knows(&["labeler", "org/repo", "[]", "label"]));
+        assert!(plugins.knows(&["labeler", "org", "[]", "paths[]"]));
+        assert!(!plugins.knows(&["labeler", "org/repo", "[]", "path"]));
+        let config = "labeler:\n  o/r:\n  - label: area/docs\n    paths: [docs/**]\n    glob: x\n";
+        let root = parse(config).expect("parses").root;
+        let found: Vec<String> = plugins
+            .unknown_fields(&root, &[])
+            .into_iter()
+            .map(|u| u.path)
+            .collect();
+        assert_eq!(found, ["labeler.o/r[0].glob"]);
     }
 }
