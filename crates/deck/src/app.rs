@@ -17,11 +17,14 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::command_help::PluginHelpSource;
 use crate::error::Error;
 use crate::job_cache::JobCache;
 use crate::prowjob_watch::watch_prowjobs;
+use crate::run_storage::{Storage, StorageOptions};
 use crate::server::{DeckState, Settings, router};
 use crate::visibility::Visibility;
+use prow_kube::build_clusters::BuildClusters;
 
 /// How often the configuration files are checked for changes.
 pub const CONFIG_CHECK_INTERVAL: Duration = Duration::from_secs(5);
@@ -63,6 +66,13 @@ pub struct Options {
     pub config: Option<LoadOptions>,
     /// The ProwJobs.
     pub jobs: JobSource,
+    /// Clients of the build clusters (Pods, live logs); `None`: with [`JobSource::Kube`] its
+    /// client serves the `default` cluster, otherwise Pods are not shown.
+    pub build_clusters: Option<BuildClusters>,
+    /// Object storage credentials.
+    pub storage: StorageOptions,
+    /// hook's `/plugin-help` URL for the command help page.
+    pub hook_url: Option<String>,
 }
 
 impl Options {
@@ -73,6 +83,9 @@ impl Options {
             admin: None,
             config: None,
             jobs,
+            build_clusters: None,
+            storage: StorageOptions::default(),
+            hook_url: None,
         }
     }
 }
@@ -171,6 +184,8 @@ pub async fn serve_with(
     mut registry: Registry,
     shutdown: CancellationToken,
 ) -> Result<RunningDeck, Error> {
+    // reqwest (object storage, hook) is built without a TLS provider: use ring
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let reloader = options.config.map(Reloader::for_component).transpose()?;
     let loaded = reloader.as_ref().map(Reloader::current);
     let prow = loaded
@@ -188,8 +203,15 @@ pub async fn serve_with(
     let ready = readiness.gate("prowjobs");
     let mut tasks = JoinSet::new();
 
+    let mut clusters = options.build_clusters;
     match options.jobs {
         JobSource::Kube { client, namespace } => {
+            if clusters.is_none() {
+                let default = prow_api::DEFAULT_CLUSTER_ALIAS.to_string();
+                clusters = Some(BuildClusters::from_clients(
+                    [(default, client.clone())].into(),
+                ));
+            }
             let namespace = namespace.unwrap_or_else(|| prow.prowjob_namespace.clone());
             let (cache, stop) = (cache.clone(), shutdown.clone());
             tasks
@@ -209,6 +231,11 @@ pub async fn serve_with(
     let state = DeckState {
         cache: cache.clone(),
         settings,
+        storage: Arc::new(Storage::new(options.storage)),
+        clusters,
+        plugin_help: options
+            .hook_url
+            .map(|url| Arc::new(PluginHelpSource::new(url))),
     };
     let app = http.instrument(router(state));
     let listener = TcpListener::bind(options.listen)

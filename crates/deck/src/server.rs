@@ -13,12 +13,17 @@ use jiff::Timestamp;
 
 use crate::api::{Omit, job_page_json, prowjobs_js, valid_js_identifier};
 use crate::badge::badge;
+use crate::command_help::{self, PluginHelpSource};
 use crate::error::Error;
+use crate::history_routes;
 use crate::job_cache::JobCache;
 use crate::job_query::JobQuery;
 use crate::pages::job_list;
 use crate::pages::layout::PageContext;
+use crate::run_routes;
+use crate::run_storage::Storage;
 use crate::static_files;
+use prow_kube::build_clusters::BuildClusters;
 
 /// The Content-Security-Policy of every answer: only deck's own script, style and images,
 /// no inline script, no framing.
@@ -33,6 +38,8 @@ pub struct Settings {
     pub code_host: String,
     /// `deck.spyglass.announcement`.
     pub announcement: String,
+    /// `deck.hidden_repos` (also kept out of the command help).
+    pub hidden_repos: Vec<String>,
 }
 
 impl Default for Settings {
@@ -40,6 +47,7 @@ impl Default for Settings {
         Settings {
             code_host: "https://github.com".to_string(),
             announcement: String::new(),
+            hidden_repos: Vec::new(),
         }
     }
 }
@@ -50,6 +58,7 @@ impl Settings {
         Settings {
             code_host: config.github.link_url.clone(),
             announcement: config.deck.spyglass.announcement.clone(),
+            hidden_repos: config.deck.hidden_repos.clone(),
         }
     }
 }
@@ -61,9 +70,24 @@ pub struct DeckState {
     pub cache: JobCache,
     /// The current settings.
     pub settings: Arc<RwLock<Settings>>,
+    /// Object storage of the runs' files.
+    pub storage: Arc<Storage>,
+    /// Build cluster clients (Pods and their logs); `None`: Pods are not shown.
+    pub clusters: Option<BuildClusters>,
+    /// hook's `/plugin-help` URL; `None`: no command help.
+    pub plugin_help: Option<Arc<PluginHelpSource>>,
 }
 
 impl DeckState {
+    /// `deck.hidden_repos` now.
+    pub fn hidden_repos(&self) -> Vec<String> {
+        self.settings
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .hidden_repos
+            .clone()
+    }
+
     /// The context pages render with, now.
     pub fn page_context(&self) -> PageContext {
         let settings = self
@@ -89,6 +113,15 @@ pub fn router(state: DeckState) -> Router {
         .route("/prowjobs.js", get(api_prowjobs_js))
         .route("/badge.svg", get(badge_svg))
         .route("/static/{file}", get(static_files::serve))
+        .route("/api/v1/jobs/{name}", get(run_routes::prowjob_json))
+        .route("/job/{name}", get(run_routes::job_page))
+        .route("/job/{name}/log", get(run_routes::log_chunk))
+        .route("/job/{name}/live-log", get(run_routes::live_log))
+        .route("/job/{name}/artifact/{*path}", get(run_routes::artifact))
+        .route("/view/{*path}", get(run_routes::view_redirect))
+        .route("/job-history/{job}", get(history_routes::job_history))
+        .route("/pr-history", get(history_routes::pr_history))
+        .route("/command-help", get(command_help::page))
         .with_state(state)
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -112,7 +145,8 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-fn html(body: String) -> Response {
+/// An HTML answer.
+pub fn html(body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -123,7 +157,8 @@ fn html(body: String) -> Response {
         .into_response()
 }
 
-fn json(body: Vec<u8>) -> Response {
+/// A JSON answer.
+pub fn json(body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/json"),

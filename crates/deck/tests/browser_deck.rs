@@ -346,3 +346,196 @@ async fn the_filter_form_is_reachable_and_usable_with_the_keyboard_alone() {
     wait_for_listed(browser, &["pull-widgets-unit"]).await;
     world.finish().await;
 }
+
+/// The visible text of the page's `<main>` (or body).
+async fn page_text(browser: &Session) -> String {
+    let main = match browser.find("main").await {
+        Ok(main) => main,
+        Err(_) => browser.find("body").await.expect("body"),
+    };
+    browser.text(&main).await.expect("page text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_jobs_page_shows_its_archived_build_log_and_a_hidden_jobs_page_shows_nothing() {
+    const LOG: &str = "+ go test ./...\n\
+\u{1b}[32mok\u{1b}[0m   acme/widgets/parse 0.42s\n\
+\u{1b}[31m--- FAIL: TestWidgetSpin (0.01s)\u{1b}[0m\n\
+    spin_test.go:17: <script>window.__pwned=3</script> expected 3 spins, got 2\n\
+FAIL\tacme/widgets/spin\t0.02s\n";
+    const SECRET_LOG: &str = "the hidden job's log: token-abc123\n";
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut failed = RunFixture::presubmit(
+        "b1f0a7de-0009-4c52-8d5e-000000000009",
+        "pull-widgets-unit",
+        "acme",
+        "widgets",
+        101,
+        "alice",
+    );
+    failed.state = ProwJobState::Failure;
+    failed.build_id = "1790000000000000001".into();
+    let started = failed.started.as_second();
+    let finished = (failed.started + failed.duration).as_second();
+    browser_support::store_run_files(
+        dir.path(),
+        &mut failed,
+        &[
+            ("build-log.txt", LOG),
+            (
+                "started.json",
+                &format!(
+                    r#"{{"timestamp":{started},"pull":"101","repos":{{"acme/widgets":"main:5a1d0c5e,101:9f8e7d6c"}}}}"#
+                ),
+            ),
+            (
+                "finished.json",
+                &format!(r#"{{"timestamp":{finished},"passed":false,"result":"FAILURE"}}"#),
+            ),
+        ],
+    );
+    let mut hidden = hidden_runs().remove(0);
+    hidden.build_id = "1790000000000000002".into();
+    browser_support::store_run_files(dir.path(), &mut hidden, &[("build-log.txt", SECRET_LOG)]);
+    let hidden_name = hidden.name.clone();
+    let world = DeckWorld::start_in(dir, "deck-browser-job-page", &[failed, hidden]).await;
+    let browser = &world.browser;
+
+    // From the list, follow the job's link like a user.
+    browser.goto(&world.url("/")).await.expect("open the list");
+    wait_for_listed(browser, &["pull-widgets-unit"]).await;
+    let link = browser
+        .find("#job-rows tr[class^='row-'] td:nth-child(2) > a")
+        .await
+        .expect("job link");
+    browser.click(&link).await.expect("open the job page");
+    let text = browser
+        .wait_until(BOUND, "the build log on the job page", || async {
+            let text = page_text(browser).await;
+            Ok(text.contains("--- FAIL: TestWidgetSpin").then_some(text))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}; the page shows {:?}", page_text(browser).await));
+    assert!(text.contains("ok   acme/widgets/parse 0.42s"), "{text}");
+    assert!(
+        text.contains("<script>window.__pwned=3</script> expected 3 spins"),
+        "a log line is text: {text}"
+    );
+    assert!(
+        !text.contains('\u{1b}') && !text.contains("[31m") && !text.contains("[0m"),
+        "ANSI codes are rendered, not shown: {text}"
+    );
+    assert!(text.contains("pull-widgets-unit"), "{text}");
+    let pwned = browser
+        .execute("return typeof window.__pwned", vec![])
+        .await
+        .expect("read window.__pwned");
+    assert_eq!(pwned, json!("undefined"));
+    // The failed test's line is coloured (ANSI red becomes a style, not text).
+    let coloured: Value = browser
+        .execute(
+            "const spans = Array.from(document.querySelectorAll('main span, main code span'));\
+             const fail = spans.find(s => s.textContent.includes('--- FAIL: TestWidgetSpin'));\
+             return fail ? getComputedStyle(fail).color : null",
+            vec![],
+        )
+        .await
+        .expect("colour of the failure line");
+    assert!(
+        coloured.as_str().is_some_and(|c| c != "rgb(0, 0, 0)"),
+        "the ANSI red line has a colour: {coloured}"
+    );
+
+    // A hidden job's page exists for nobody, and its log never leaks.
+    browser
+        .goto(&world.url(&format!("/job/{hidden_name}")))
+        .await
+        .expect("open the hidden job's page");
+    let text = page_text(browser).await;
+    assert!(!text.contains("token-abc123"), "hidden log leaked: {text}");
+    assert!(
+        !text.contains("pull-widgets-hidden-secret"),
+        "hidden job shown: {text}"
+    );
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_picks_up_a_new_job_without_a_full_reload_and_keeps_its_title_inert() {
+    const TITLE: &str = "<img src=x onerror=\"window.__pwned=4\"><script>window.__pwned=5</script>";
+    let world = DeckWorld::start("deck-browser-refresh", &visible_runs()).await;
+    let browser = &world.browser;
+    browser.goto(&world.url("/")).await.expect("open the list");
+    wait_for_listed(
+        browser,
+        &[
+            "pull-widgets-unit",
+            "post-widgets-image",
+            "pull-widgets-lint",
+            "ci-nightly-e2e",
+        ],
+    )
+    .await;
+    // A marker that a full page load would wipe out.
+    browser
+        .execute("window.__sameDocument = 'yes'; return null", vec![])
+        .await
+        .expect("set marker");
+
+    let mut newer = RunFixture::presubmit(
+        "b1f0a7de-0010-4c52-8d5e-000000000010",
+        "pull-widgets-e2e",
+        "acme",
+        "widgets",
+        104,
+        "carol",
+    );
+    newer.pull = Some((104, "carol".into(), TITLE.into()));
+    newer.state = ProwJobState::Pending;
+    newer.started = jiff::Timestamp::now();
+    newer
+        .create(&world.prowjobs)
+        .await
+        .expect("create a new ProwJob");
+
+    // The page refreshes on its own timer, and at once when the user comes back to the tab.
+    let names = browser
+        .wait_until(BOUND, "the new job in the list", || async {
+            browser
+                .execute(
+                    "document.dispatchEvent(new Event('visibilitychange')); return null",
+                    vec![],
+                )
+                .await?;
+            let names = listed_jobs(browser).await;
+            Ok(names
+                .contains(&"pull-widgets-e2e".to_string())
+                .then_some(names))
+        })
+        .await
+        .expect("the list refreshed");
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("pull-widgets-e2e"),
+        "newest first"
+    );
+    let marker = browser
+        .execute("return window.__sameDocument || null", vec![])
+        .await
+        .expect("read marker");
+    assert_eq!(marker, json!("yes"), "the page was not reloaded");
+    let shown = browser
+        .text(&browser.find("#job-rows").await.expect("rows"))
+        .await
+        .expect("text");
+    assert!(
+        shown.contains(TITLE),
+        "the refreshed title is text: {shown:?}"
+    );
+    let pwned = browser
+        .execute("return typeof window.__pwned", vec![])
+        .await
+        .expect("read window.__pwned");
+    assert_eq!(pwned, json!("undefined"));
+    world.finish().await;
+}

@@ -2,4 +2,5 @@
 //! load only `/static/deck.css` and `/static/deck.js` (no inline script or style).
 
 pub mod job_list;
+pub mod job_view;
 pub mod layout;

@@ -49,6 +49,20 @@ impl DeckWorld {
     /// # Panics
     /// When any of it fails: these are tests.
     pub async fn start(hint: &str, runs: &[RunFixture]) -> Self {
+        Self::start_in(
+            tempfile::tempdir().expect("temporary directory"),
+            hint,
+            runs,
+        )
+        .await
+    }
+
+    /// [`DeckWorld::start`] with `dir` prepared by the test (e.g. a `file://` bucket under
+    /// [`bucket_dir`] that the runs point at).
+    ///
+    /// # Panics
+    /// When any of it fails: these are tests.
+    pub async fn start_in(dir: tempfile::TempDir, hint: &str, runs: &[RunFixture]) -> Self {
         let control_plane = ControlPlane::shared().await;
         let namespace = control_plane.test_namespace(hint).await;
         let prowjobs: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
@@ -57,7 +71,6 @@ impl DeckWorld {
                 .await
                 .unwrap_or_else(|e| panic!("creating ProwJob {}: {e}", run.name));
         }
-        let dir = tempfile::tempdir().expect("temporary directory");
         let config_path = write_config(dir.path(), namespace.name());
         let options = Options {
             config: Some(LoadOptions {
@@ -93,17 +106,29 @@ impl DeckWorld {
         format!("{}{path}", self.deck.url())
     }
 
-    /// The object store's root directory (a `file://` bucket).
-    pub fn bucket_dir(&self) -> PathBuf {
-        self.dir.path().join("bucket")
-    }
-
     /// Closes the browser and stops deck.
     pub async fn finish(self) {
         let DeckWorld { deck, browser, .. } = self;
         browser.quit().await.expect("closing the browser");
         deck.stop().await;
     }
+}
+
+/// The `file://` bucket directory inside a test's directory.
+pub fn bucket_dir(dir: &Path) -> PathBuf {
+    dir.join("bucket")
+}
+
+/// Writes `files` (name, content) into `run`'s directory of the `file://` bucket under `dir`,
+/// at Prow's path, and points `run` at that bucket.
+pub fn store_run_files(dir: &Path, run: &mut RunFixture, files: &[(&str, &str)]) {
+    let bucket = bucket_dir(dir);
+    let run_dir = bucket.join(run.storage_path());
+    std::fs::create_dir_all(&run_dir).expect("creating the run's directory");
+    for (name, content) in files {
+        std::fs::write(run_dir.join(name), content).expect("writing a run file");
+    }
+    run.bucket = Some(format!("file://{}", bucket.display()));
 }
 
 /// Prow's config.yaml for one test: ProwJobs in `namespace`, `secret-org` hidden.
