@@ -316,6 +316,8 @@ pub struct Size {
 pub struct Blunderbuss {
     /// Number of reviewers to request.
     pub request_count: Option<i64>,
+    /// Upper bound of requested reviewers (0 = no bound).
+    pub max_request_count: Option<i64>,
     /// Do not request approvers.
     pub exclude_approvers: bool,
     /// Check GitHub availability status.
