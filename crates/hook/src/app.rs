@@ -117,6 +117,9 @@ pub fn builtin_plugins(args: &HookArgs, configmap_sizes: ConfigMapSizes) -> Plug
         args.cat_api_endpoint.clone(),
         cat_config,
     )));
+    for plugin in crate::owners::owners_plugins() {
+        registry.register(plugin);
+    }
     registry
 }
 

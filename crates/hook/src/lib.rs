@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod external_plugins;
 pub mod hmac_watch;
 pub mod metrics;
+pub mod owners;
 pub mod plugin;
 pub mod plugins;
 pub mod registry;
