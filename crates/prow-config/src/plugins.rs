@@ -330,8 +330,6 @@ pub struct Blunderbuss {
     pub wait_for_status: Option<Value>,
 }
 
-#[cfg(test)]
-mod tests {
 /// Help plugin settings (Prow's `plugins.Help`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -362,6 +360,8 @@ pub struct LabelerRule {
     pub paths: Vec<String>,
 }
 
+#[cfg(test)]
+mod tests {
     use super::*;
 
     #[test]
