@@ -104,7 +104,7 @@ fn parse_grace(text: &str) -> Result<Duration, String> {
 }
 
 /// The built-in plugins: `trigger`, `config-updater` (recording ConfigMap sizes in
-/// `configmap_sizes`) and `cat`.
+/// `configmap_sizes`), `cat` and the review plugins ([`register_review_plugins`]).
 pub fn builtin_plugins(args: &HookArgs, configmap_sizes: ConfigMapSizes) -> PluginRegistry {
     let cat_config = CatConfig::from_plugins_file(&args.plugin_config).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "cat: no configuration");
@@ -120,7 +120,27 @@ pub fn builtin_plugins(args: &HookArgs, configmap_sizes: ConfigMapSizes) -> Plug
     for plugin in crate::owners::owners_plugins() {
         registry.register(plugin);
     }
+    register_review_plugins(&mut registry);
     registry
+}
+
+/// The review plugins of issue 9 without their own state: hold, wip, label, assign, size,
+/// lifecycle, help, retitle, skip and prow-rs's labeler.
+pub fn register_review_plugins(registry: &mut PluginRegistry) {
+    use crate::plugins::{
+        assign::Assign, help::HelpPlugin, hold::Hold, label::LabelPlugin, labeler::Labeler,
+        lifecycle::Lifecycle, retitle::RetitlePlugin, size::SizePlugin, skip::Skip, wip::Wip,
+    };
+    registry.register(Arc::new(Hold));
+    registry.register(Arc::new(Wip));
+    registry.register(Arc::new(LabelPlugin));
+    registry.register(Arc::new(Assign));
+    registry.register(Arc::new(SizePlugin));
+    registry.register(Arc::new(Lifecycle));
+    registry.register(Arc::new(HelpPlugin));
+    registry.register(Arc::new(RetitlePlugin));
+    registry.register(Arc::new(Skip));
+    registry.register(Arc::new(Labeler));
 }
 
 /// Runs hook until SIGTERM/SIGINT, then drains queued events and exits.
