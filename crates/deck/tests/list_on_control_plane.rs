@@ -13,6 +13,7 @@ const SCRIPT_TITLE: &str = "<script>alert('pwned')</script> fix";
 
 #[tokio::test]
 async fn list_api_filters_hidden_escaping_and_headers() {
+    support::init();
     let plane = ControlPlane::shared().await;
     let ns = plane.test_namespace("deck-list").await;
     let client = plane.client();

@@ -11,6 +11,12 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobType, Pull, Refs};
 use prow_config::LoadOptions;
 
+/// Installs ring as the rustls provider (reqwest is built without one in this workspace);
+/// call first in every test.
+pub fn init() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Writes `config.yaml` for `namespace` with `extra` YAML appended and returns load options.
 pub fn write_config(dir: &Path, namespace: &str, extra: &str) -> LoadOptions {
     let path = dir.join("config.yaml");
