@@ -133,7 +133,7 @@ pub fn register_review_plugins(registry: &mut PluginRegistry) {
     };
     registry.register(Arc::new(Hold));
     registry.register(Arc::new(Wip));
-    registry.register(Arc::new(LabelPlugin));
+    registry.register(Arc::new(LabelPlugin::default()));
     registry.register(Arc::new(Assign));
     registry.register(Arc::new(SizePlugin));
     registry.register(Arc::new(Lifecycle));

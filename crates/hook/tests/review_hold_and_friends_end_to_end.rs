@@ -57,6 +57,8 @@ label:
     prow-rs-demo/hello:
     - label: release-blocker
       allowed_teams: [release-team]
+    - label: docs-approved
+      allow_approvers_from_owners: true
 labeler:
   prow-rs-demo:
   - label: area/docs
@@ -106,6 +108,7 @@ fn state() -> GitHubState {
         "needs-kind",
         "tide/merge-method-squash",
         "release-blocker",
+        "docs-approved",
         "help wanted",
         "good first issue",
         "lifecycle/frozen",
@@ -138,7 +141,9 @@ fn state() -> GitHubState {
                 {"path": ".generated_files", "ref": BASE_SHA,
                  "content": "# vendored code is not reviewed\npath-prefix vendor/\n"},
                 {"path": ".gitattributes", "ref": BASE_SHA,
-                 "content": "*.pb.go linguist-generated=true\n"}
+                 "content": "*.pb.go linguist-generated=true\n"},
+                {"path": "OWNERS", "ref": BASE_SHA,
+                 "content": format!("approvers: [{COLLABORATOR}]\n")}
             ],
             "pulls": [{
                 "number": PR, "title": "Greet in Go", "user": AUTHOR,
@@ -450,10 +455,9 @@ async fn label_commands_add_remove_and_explain() {
         "The label(s) `kind/regression` cannot be applied, because the repository doesn't have them."
     ));
     assert!(comments[1].contains("The label(s) `/label foo` cannot be applied."));
-    assert!(
-        comments[1]
-            .contains("These labels are supported: `tide/merge-method-squash, release-blocker`")
-    );
+    assert!(comments[1].contains(
+        "These labels are supported: `tide/merge-method-squash, docs-approved, release-blocker`"
+    ));
     assert!(has(&h.labels(), "tide/merge-method-squash"));
 
     // Restricted: refused for a collaborator, allowed for the team member.
@@ -466,6 +470,16 @@ async fn label_commands_add_remove_and_explain() {
     );
     h.comment(RELEASER, "/label release-blocker").await;
     assert!(has(&h.labels(), "release-blocker"));
+
+    // OWNERS approvers of every changed file may set a label that allows them.
+    h.comment(STRANGER, "/label docs-approved").await;
+    let refusal = h.bot_comments().pop().unwrap_or_default();
+    assert!(
+        refusal.contains("You are also not an OWNERS approver for every file changed by this PR."),
+        "{refusal}"
+    );
+    h.comment(COLLABORATOR, "/label docs-approved").await;
+    assert!(has(&h.labels(), "docs-approved"), "{:?}", h.labels());
 
     // Emptying the kind category asks for one again.
     h.comment(STRANGER, "/remove-kind bug").await;

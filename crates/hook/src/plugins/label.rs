@@ -7,11 +7,11 @@
 //! Restricted labels (`restricted_labels` under `*`, an org or `org/repo`) may be changed only
 //! by their `allowed_users` and members of their `allowed_teams`; `assign_on` assigns the
 //! allowed users when another label is added, `remove_on_new_commits` drops the label on a
-//! push. Not done as Prow: `allow_approvers_from_owners` (OWNERS approvers of every changed
-//! file) grants nothing here.
+//! push, and `allow_approvers_from_owners` also lets the OWNERS approvers (at the PR's base)
+//! of every file a pull request changes change it there.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use prow_config::Loaded;
@@ -20,6 +20,7 @@ use prow_github::webhook::events::PullRequestAction;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::owners::{OwnersFilenames, OwnersLoader, norm_login};
 use crate::plugin::{CommandHelp, Delivery, Plugin, PluginError, PluginHelp, Services};
 use crate::plugins::comment_event::{NewComment, has_label, new_comment};
 
@@ -49,7 +50,7 @@ pub struct RestrictedLabel {
     pub allowed_teams: Vec<String>,
     /// Users who may change it.
     pub allowed_users: Vec<String>,
-    /// OWNERS approvers of every changed file may change it (not implemented by prow-rs).
+    /// OWNERS approvers of every file a pull request changes may change it on that PR.
     pub allow_approvers_from_owners: bool,
     /// Remove the label when new commits are pushed.
     pub remove_on_new_commits: bool,
@@ -174,9 +175,53 @@ pub fn needs_labels(
 
 /// The `label` plugin.
 #[derive(Debug, Default)]
-pub struct LabelPlugin;
+pub struct LabelPlugin {
+    owners: Arc<OwnersLoader>,
+}
 
 impl LabelPlugin {
+    /// A label plugin reading OWNERS files through `owners` (shared cache).
+    pub fn new(owners: Arc<OwnersLoader>) -> Self {
+        LabelPlugin { owners }
+    }
+
+    /// Prow's `isOwnersApproverForAllFiles`: `user` is an OWNERS approver (at the PR's base)
+    /// of every file the pull request changes.
+    async fn approves_every_file(
+        &self,
+        services: &Services,
+        loaded: &Loaded,
+        comment: &NewComment<'_>,
+    ) -> Result<bool, PluginError> {
+        let (org, repo, number) = (comment.org, comment.repo, comment.number);
+        let github = services.github.as_ref();
+        let pr = github
+            .get_pull_request(org, repo, number)
+            .await
+            .map_err(|e| PluginError::new(format!("get pull request: {e}")))?;
+        let changed: Vec<String> = github
+            .list_pull_request_files(org, repo, number)
+            .await
+            .map_err(|e| PluginError::new(format!("get pull request changes: {e}")))?
+            .into_iter()
+            .map(|f| f.filename)
+            .collect();
+        if changed.is_empty() {
+            return Ok(false);
+        }
+        let config = crate::owners::plugin_config(loaded);
+        let filenames = OwnersFilenames::for_repo(&config.owners, org, repo);
+        let owners = self
+            .owners
+            .load(github, org, repo, &pr.base.sha, &filenames, &changed)
+            .await
+            .map_err(|e| PluginError::new(format!("load repo owners: {e}")))?;
+        let user = norm_login(comment.author);
+        Ok(changed
+            .iter()
+            .all(|path| owners.approvers(path).contains(&user)))
+    }
+
     /// Whether `user` may change the restricted label `label`; the refusal text when not.
     async fn may_set(
         services: &Services,
@@ -232,9 +277,12 @@ impl LabelPlugin {
     async fn handle_comment(
         &self,
         services: &Services,
-        config: &prow_config::Label,
+        loaded: &Loaded,
         comment: &NewComment<'_>,
     ) -> Result<(), PluginError> {
+        let config = &crate::owners::plugin_config(loaded).label;
+        // Computed at most once per comment.
+        let mut approver_for_all_files: Option<bool> = None;
         let (org, repo, number) = (comment.org, comment.repo, comment.number);
         let restricted = restricted_labels_for(config, org, repo);
         let additional: BTreeSet<String> = config
@@ -291,8 +339,16 @@ impl LabelPlugin {
                     }
                 }
             }
-            if let Err(reason) =
-                Self::may_set(services, org, comment.author, label, &restricted).await
+            if let Err(reason) = self
+                .may_change(
+                    services,
+                    loaded,
+                    comment,
+                    label,
+                    &restricted,
+                    &mut approver_for_all_files,
+                )
+                .await?
             {
                 self.answer(services, comment, &reason).await?;
                 continue;
@@ -312,8 +368,16 @@ impl LabelPlugin {
             if !repo_labels.contains(label) {
                 continue;
             }
-            if let Err(reason) =
-                Self::may_set(services, org, comment.author, label, &restricted).await
+            if let Err(reason) = self
+                .may_change(
+                    services,
+                    loaded,
+                    comment,
+                    label,
+                    &restricted,
+                    &mut approver_for_all_files,
+                )
+                .await?
             {
                 self.answer(services, comment, &reason).await?;
                 continue;
@@ -363,6 +427,44 @@ impl LabelPlugin {
         Ok(())
     }
 
+    /// [`Self::may_set`], then Prow's `allow_approvers_from_owners` on pull requests.
+    async fn may_change(
+        &self,
+        services: &Services,
+        loaded: &Loaded,
+        comment: &NewComment<'_>,
+        label: &str,
+        restricted: &BTreeMap<String, RestrictedLabel>,
+        approver_for_all_files: &mut Option<bool>,
+    ) -> Result<Result<(), String>, PluginError> {
+        let Err(reason) =
+            Self::may_set(services, comment.org, comment.author, label, restricted).await
+        else {
+            return Ok(Ok(()));
+        };
+        let by_owners = restricted
+            .get(label)
+            .is_some_and(|r| r.allow_approvers_from_owners);
+        if !comment.is_pr || !by_owners {
+            return Ok(Err(reason));
+        }
+        let approves = match *approver_for_all_files {
+            Some(known) => known,
+            None => {
+                let known = self.approves_every_file(services, loaded, comment).await?;
+                *approver_for_all_files = Some(known);
+                known
+            }
+        };
+        Ok(if approves {
+            Ok(())
+        } else {
+            Err(format!(
+                "{reason} You are also not an OWNERS approver for every file changed by this PR."
+            ))
+        })
+    }
+
     async fn answer(
         &self,
         services: &Services,
@@ -403,12 +505,12 @@ impl Plugin for LabelPlugin {
             None => String::new(),
         };
         PluginHelp {
-            description: "The label plugin provides commands that add or remove certain types of labels. Labels of the following types can be manipulated: 'area/*', 'committee/*', 'kind/*', 'language/*', 'priority/*', 'sig/*', 'triage/*', and 'wg/*'. More labels can be configured to be used via the /label command. Restricted labels can be changed by configured users and teams. With remove_on_new_commits, the label is removed when new commits update a PR. Configured users can be assigned when another label is added using assign_on.".into(),
+            description: "The label plugin provides commands that add or remove certain types of labels. Labels of the following types can be manipulated: 'area/*', 'committee/*', 'kind/*', 'language/*', 'priority/*', 'sig/*', 'triage/*', and 'wg/*'. More labels can be configured to be used via the /label command. Restricted labels can be changed by configured users and teams. With allow_approvers_from_owners, a user who can approve every changed PR file can also change the label. With remove_on_new_commits, the label is removed when new commits update a PR. Configured users can be assigned when another label is added using assign_on.".into(),
             config: Some(config_text),
             commands: vec![CommandHelp {
                 usage: "/[remove-](area|committee|kind|language|priority|sig|triage|wg|label) <target>".into(),
                 description: "Applies or removes a label from one of the recognized types of labels.".into(),
-                who_can_use: "Anyone can trigger this command on issues and PRs. `triage/accepted` can only be added by org members. Restricted labels can be changed by configured teams and users.".into(),
+                who_can_use: "Anyone can trigger this command on issues and PRs. `triage/accepted` can only be added by org members. Restricted labels can be changed by configured teams and users, and by users who can approve every changed PR file when enabled.".into(),
                 examples: vec!["/kind bug".into(), "/remove-area prow".into(), "/sig testing".into(), "/language zh".into(), "/label foo-bar-baz".into()],
             }],
         }
@@ -419,15 +521,10 @@ impl Plugin for LabelPlugin {
         services: &Services,
         delivery: &Delivery<'_>,
     ) -> Result<(), PluginError> {
-        let default_config = prow_config::Label::default();
-        let config = delivery
-            .config
-            .plugins
-            .as_ref()
-            .map(|p| &p.label)
-            .unwrap_or(&default_config);
+        let config = &crate::owners::plugin_config(delivery.config).label;
         if let Some(comment) = new_comment(delivery.event) {
-            self.handle_comment(services, config, &comment).await?;
+            self.handle_comment(services, delivery.config, &comment)
+                .await?;
         }
         let Event::PullRequest(event) = delivery.event else {
             return Ok(());
