@@ -17,7 +17,7 @@ use hook::dispatch::Dispatcher;
 use hook::metrics::HookMetrics;
 use hook::plugin::Services;
 use hook::registry::PluginRegistry;
-use hook::server::{self, HookOptions};
+use hook::server::{self, HookOptions, PluginHelpResponse};
 use prow_config::LoadOptions;
 use prow_github::webhook::HmacSecrets;
 use prow_github::{ClientConfig, Credentials, GitHubClient, Secret};
@@ -57,6 +57,9 @@ label:
     prow-rs-demo/hello:
     - label: release-blocker
       allowed_teams: [release-team]
+      allowed_users: [rene]
+      remove_on_new_commits: true
+      assign_on: [{label: kind/bug}]
     - label: docs-approved
       allow_approvers_from_owners: true
 labeler:
@@ -158,6 +161,8 @@ fn state() -> GitHubState {
 }
 
 struct Harness {
+    /// hook's base URL.
+    url: String,
     github: FakeGitHub,
     sender: WebhookSender,
     metrics: HookMetrics,
@@ -222,7 +227,7 @@ impl Harness {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind hook");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let shutdown = CancellationToken::new();
         tokio::spawn(server::serve(listener, router, shutdown.clone()));
         let token = shutdown.clone();
@@ -230,8 +235,9 @@ impl Harness {
             let _ = workers.run_with_grace(token, Duration::MAX).await;
         });
         Harness {
+            sender: WebhookSender::new(format!("{url}/hook"), SECRET),
+            url,
             github,
-            sender: WebhookSender::new(url, SECRET),
             metrics,
             shutdown,
             _dir: dir,
@@ -296,6 +302,11 @@ impl Harness {
     /// A `pull_request` event carrying the PR as the fake holds it now. Actions without a
     /// recorded example (`edited`, `converted_to_draft`) reuse the `opened` recording.
     async fn pull_request(&self, action: &str) {
+        self.pull_request_with(action, &[]).await;
+    }
+
+    /// [`Self::pull_request`] with extra JSON pointer edits.
+    async fn pull_request_with(&self, action: &str, extra: &[(&str, Value)]) {
         let recorded = match action {
             "opened" | "synchronize" | "reopened" | "closed" => action,
             _ => "opened",
@@ -318,7 +329,12 @@ impl Harness {
             .set("/pull_request/state", json!("open"))
             .set("/pull_request/merged", json!(false))
             .set("/pull_request/base/sha", json!(BASE_SHA))
-            .set("/pull_request/base/ref", json!("main"))
+            .set("/pull_request/base/ref", json!("main"));
+        let payload = extra
+            .iter()
+            .fold(payload, |edit, (pointer, value)| {
+                edit.set(pointer, value.clone())
+            })
             .into_bytes()
             .expect("bytes");
         self.send("pull_request", payload).await;
@@ -697,5 +713,81 @@ async fn labeler_follows_changed_paths() {
         labels,
         ["lgtm", "area/hook"],
         "docs no longer changed; lgtm is not managed"
+    );
+}
+
+#[tokio::test]
+async fn plugin_help_names_commands_and_who_may_use_them() {
+    let h = Harness::start().await;
+    let help: PluginHelpResponse = reqwest::get(format!("{}/plugin-help?repo={ORG}/{REPO}", h.url))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let commands = |plugin: &str| -> Vec<(String, String)> {
+        help.plugin_help[plugin]
+            .commands
+            .iter()
+            .map(|c| {
+                let text = |key: &str| c[key].as_str().unwrap_or_default().to_string();
+                (text("usage"), text("who_can_use"))
+            })
+            .collect()
+    };
+    for plugin in [
+        "hold",
+        "label",
+        "assign",
+        "lifecycle",
+        "help",
+        "retitle",
+        "skip",
+    ] {
+        let listed = commands(plugin);
+        assert!(!listed.is_empty(), "{plugin} lists its commands");
+        for (usage, who) in listed {
+            assert!(
+                usage.starts_with('/') && !who.is_empty(),
+                "{plugin}: {usage:?} {who:?}"
+            );
+        }
+    }
+    assert_eq!(commands("retitle")[0].1, "Collaborators on the repository.");
+    for plugin in ["wip", "size", "labeler"] {
+        assert!(!help.plugin_help[plugin].description.is_empty(), "{plugin}");
+    }
+    let labeler = help.plugin_help["labeler"]
+        .config
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        labeler.contains("area/docs: docs/**, *.md")
+            && labeler.contains("area/hook: crates/hook/**"),
+        "{labeler}"
+    );
+    let size = help.plugin_help["size"].config.clone().unwrap_or_default();
+    assert!(size.contains("<li>size/XXL: 1000+</li>"), "{size}");
+}
+
+#[tokio::test]
+async fn restricted_labels_assign_and_go_away_on_push() {
+    let h = Harness::start().await;
+    h.comment(RELEASER, "/label release-blocker").await;
+    assert!(has(&h.labels(), "release-blocker"));
+
+    // `assign_on`: adding kind/bug assigns the release-blocker's allowed users.
+    h.comment(STRANGER, "/kind bug").await;
+    h.pull_request_with("labeled", &[("/label", json!({"name": "kind/bug"}))])
+        .await;
+    assert_eq!(h.github.state().repos[0].pulls[0].assignees, [RELEASER]);
+
+    // `remove_on_new_commits`.
+    h.push(HEAD_2, &[("main.go", 4)]);
+    h.pull_request("synchronize").await;
+    let labels = h.labels();
+    assert!(
+        !has(&labels, "release-blocker") && has(&labels, "kind/bug"),
+        "{labels:?}"
     );
 }
