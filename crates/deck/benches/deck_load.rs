@@ -476,6 +476,8 @@ async fn main() -> anyhow::Result<()> {
     let seconds = env_usize("DECK_BENCH_SECONDS", 15) as u64;
     let max_requests = env_usize("DECK_BENCH_MAX_REQUESTS", 20_000);
 
+    // reqwest is built without a TLS provider in this workspace: use ring, as deck does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let control_plane = ControlPlane::start()
         .await
         .context("starting the control plane")?;

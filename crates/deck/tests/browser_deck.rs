@@ -409,13 +409,16 @@ FAIL\tacme/widgets/spin\t0.02s\n";
         .await
         .expect("job link");
     browser.click(&link).await.expect("open the job page");
-    let text = browser
+    let text = match browser
         .wait_until(BOUND, "the build log on the job page", || async {
             let text = page_text(browser).await;
             Ok(text.contains("--- FAIL: TestWidgetSpin").then_some(text))
         })
         .await
-        .unwrap_or_else(|e| panic!("{e}; the page shows {:?}", page_text(browser).await));
+    {
+        Ok(text) => text,
+        Err(e) => panic!("{e}; the page shows {:?}", page_text(browser).await),
+    };
     assert!(text.contains("ok   acme/widgets/parse 0.42s"), "{text}");
     assert!(
         text.contains("<script>window.__pwned=3</script> expected 3 spins"),
@@ -431,19 +434,34 @@ FAIL\tacme/widgets/spin\t0.02s\n";
         .await
         .expect("read window.__pwned");
     assert_eq!(pwned, json!("undefined"));
-    // The failed test's line is coloured (ANSI red becomes a style, not text).
-    let coloured: Value = browser
+    // ANSI red becomes a colour: the failure line differs in colour from a plain line.
+    let colours: Value = browser
         .execute(
-            "const spans = Array.from(document.querySelectorAll('main span, main code span'));\
-             const fail = spans.find(s => s.textContent.includes('--- FAIL: TestWidgetSpin'));\
-             return fail ? getComputedStyle(fail).color : null",
+            "const deepest = (text) => Array.from(document.querySelectorAll('main *'))\
+               .filter((e) => e.textContent.includes(text)).pop();\
+             const colour = (text) => { const e = deepest(text); \
+               return e ? getComputedStyle(e).color : null; };\
+             return [colour('--- FAIL: TestWidgetSpin'), colour('+ go test ./...')]",
             vec![],
         )
         .await
-        .expect("colour of the failure line");
+        .expect("colours of the log lines");
     assert!(
-        coloured.as_str().is_some_and(|c| c != "rgb(0, 0, 0)"),
-        "the ANSI red line has a colour: {coloured}"
+        colours[0].is_string() && colours[1].is_string() && colours[0] != colours[1],
+        "the ANSI red line has its own colour: {colours}"
+    );
+    // Every line has a link to itself.
+    let line_link = browser
+        .find("main a[href='#L3']")
+        .await
+        .expect("a link to line 3");
+    browser
+        .click(&line_link)
+        .await
+        .expect("follow the line link");
+    assert!(
+        browser.current_url().await.expect("url").ends_with("#L3"),
+        "the URL points at line 3"
     );
 
     // A hidden job's page exists for nobody, and its log never leaks.

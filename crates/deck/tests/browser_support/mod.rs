@@ -63,6 +63,8 @@ impl DeckWorld {
     /// # Panics
     /// When any of it fails: these are tests.
     pub async fn start_in(dir: tempfile::TempDir, hint: &str, runs: &[RunFixture]) -> Self {
+        // reqwest is built without a TLS provider in this workspace: use ring, as deck does.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let control_plane = ControlPlane::shared().await;
         let namespace = control_plane.test_namespace(hint).await;
         let prowjobs: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
