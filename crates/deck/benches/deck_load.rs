@@ -134,7 +134,7 @@ async fn fill(
                         }
                     }
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if n % 2000 == 0 {
+                    if n.is_multiple_of(2000) {
                         eprintln!("  fill: {n}/{count} after {:.1?}", started.elapsed());
                     }
                     Ok(())

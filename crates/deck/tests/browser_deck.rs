@@ -557,3 +557,45 @@ async fn the_list_picks_up_a_new_job_without_a_full_reload_and_keeps_its_title_i
     assert_eq!(pwned, json!("undefined"));
     world.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_width_screen_the_page_does_not_scroll_sideways_and_the_filters_fit() {
+    let world = DeckWorld::start("deck-browser-phone", &visible_runs()).await;
+    let browser = &world.browser;
+    browser
+        .set_window_size(390, 844)
+        .await
+        .expect("phone-sized window");
+    browser.goto(&world.url("/")).await.expect("open the list");
+    wait_for_listed(
+        browser,
+        &[
+            "pull-widgets-unit",
+            "post-widgets-image",
+            "pull-widgets-lint",
+            "ci-nightly-e2e",
+        ],
+    )
+    .await;
+    let layout: Value = browser
+        .execute(
+            "const form = document.querySelector('form.filters').getBoundingClientRect();\
+             return {viewport: document.documentElement.clientWidth,\
+                     page: document.documentElement.scrollWidth,\
+                     form_right: Math.ceil(form.right)}",
+            vec![],
+        )
+        .await
+        .expect("layout");
+    let viewport = layout["viewport"].as_f64().expect("viewport width");
+    assert!(viewport <= 400.0, "the window is phone-sized: {layout}");
+    assert!(
+        layout["page"].as_f64().expect("page width") <= viewport,
+        "the page scrolls sideways: {layout}"
+    );
+    assert!(
+        layout["form_right"].as_f64().expect("form edge") <= viewport,
+        "the filter form overflows: {layout}"
+    );
+    world.finish().await;
+}

@@ -420,6 +420,17 @@ impl Session {
         self.post("/refresh", "refresh", json!({})).await.map(drop)
     }
 
+    /// Resizes the browser window (CSS pixels), e.g. to a phone's width.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.post(
+            "/window/rect",
+            "set window rect",
+            json!({ "width": width, "height": height }),
+        )
+        .await
+        .map(drop)
+    }
+
     /// The URL of the current page.
     pub async fn current_url(&self) -> Result<String> {
         let value = self.get("/url", "current url").await?;
