@@ -116,3 +116,55 @@ pub fn new_comment(event: &Event) -> Option<NewComment<'_>> {
 pub fn has_label(labels: &[prow_github::types::Label], name: &str) -> bool {
     labels.iter().any(|l| l.name.eq_ignore_ascii_case(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prow_testkit::webhook::payload;
+
+    fn event(kind: &str, name: &str) -> Event {
+        Event::parse(kind, payload(kind, name).expect("recorded")).expect("parses")
+    }
+
+    #[test]
+    fn new_texts_from_recorded_payloads() {
+        // (event, recording, is_pr) for texts that are commands; edits and the rest are not.
+        let cases = [
+            ("issue_comment", "created", Some(false)),
+            ("issue_comment", "edited", None),
+            ("issue_comment", "deleted", None),
+            ("issues", "opened", Some(false)),
+            ("issues", "labeled", None),
+            ("pull_request", "opened", Some(true)),
+            ("pull_request", "synchronize", None),
+            ("pull_request_review", "submitted", Some(true)),
+            ("pull_request_review", "dismissed", None),
+            ("pull_request_review_comment", "created", Some(true)),
+            ("push", "branch", None),
+        ];
+        for (kind, name, want) in cases {
+            let event = event(kind, name);
+            let got = new_comment(&event);
+            assert_eq!(got.as_ref().map(|c| c.is_pr), want, "{kind}/{name}");
+            if let Some(comment) = got {
+                assert!(
+                    !comment.org.is_empty() && !comment.author.is_empty(),
+                    "{kind}/{name}"
+                );
+                assert!(comment.number > 0, "{kind}/{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn replies_quote_the_command() {
+        let event = event("issue_comment", "created");
+        let comment = new_comment(&event).expect("a comment");
+        let reply = comment.reply("No.");
+        assert!(
+            reply.starts_with(&format!("@{}: No.", comment.author)),
+            "{reply}"
+        );
+        assert!(reply.contains(&format!("In response to [this]({})", comment.html_url)));
+    }
+}
