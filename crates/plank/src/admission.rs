@@ -36,7 +36,7 @@ fn name_of(job: &ProwJob) -> &str {
 
 /// (creation time, name): "older" as plank orders runs; the name breaks ties of the
 /// second-granular creation time so every replica orders the same way.
-fn age_key(job: &ProwJob) -> (Timestamp, &str) {
+pub fn age_key(job: &ProwJob) -> (Timestamp, &str) {
     let created = job
         .metadata
         .creation_timestamp

@@ -30,7 +30,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
-use crate::admission::{Admission, admit, is_limited};
+use crate::admission::{Admission, admit, age_key, is_limited};
 use crate::build_id::BuildIds;
 use crate::events::EventSink;
 use crate::job_url::JobUrlConfig;
@@ -746,23 +746,33 @@ async fn wait_for_cache(
     }
 }
 
-/// A slot may have opened: reconcile the triggered jobs that share a limit with `done`.
+/// How many waiting jobs one completion wakes at most (the oldest first; the rest look
+/// again after [`ADMISSION_RETRY`]).
+const WAKE_AT_MOST: usize = 8;
+
+/// A slot may have opened: reconcile the oldest triggered jobs that share a limit with
+/// `done`.
 fn wake_waiting(ctx: &Context, done: &ProwJob) {
     let settings = ctx.settings.borrow().clone();
     let global = settings.prow.plank.max_concurrency > 0;
-    for job in ctx.jobs.state() {
-        if job.state() != Some(ProwJobState::Triggered) || !is_plank_job(&job) {
-            continue;
-        }
-        let shares = global
-            || (job.spec.max_concurrency > 0 && job.spec.job == done.spec.job)
-            || (!job.spec.job_queue_name.is_empty()
-                && job.spec.job_queue_name == done.spec.job_queue_name);
-        if shares {
-            let _ = ctx
-                .wake
-                .send(ObjectRef::new(&job.name_any()).within(&ctx.prowjob_namespace));
-        }
+    let mut waiting: Vec<Arc<ProwJob>> = ctx
+        .jobs
+        .state()
+        .into_iter()
+        .filter(|job| {
+            job.state() == Some(ProwJobState::Triggered)
+                && is_plank_job(job)
+                && (global
+                    || (job.spec.max_concurrency > 0 && job.spec.job == done.spec.job)
+                    || (!job.spec.job_queue_name.is_empty()
+                        && job.spec.job_queue_name == done.spec.job_queue_name))
+        })
+        .collect();
+    waiting.sort_by(|a, b| age_key(a).cmp(&age_key(b)));
+    for job in waiting.iter().take(WAKE_AT_MOST) {
+        let _ = ctx
+            .wake
+            .send(ObjectRef::new(&job.name_any()).within(&ctx.prowjob_namespace));
     }
 }
 

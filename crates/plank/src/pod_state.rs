@@ -156,7 +156,8 @@ fn scheduled_at(pod: &Pod) -> Option<Timestamp> {
 /// The next step for a pending `job` whose Pod is `pod` (`None`: not found), with
 /// `max_revivals` from `plank.max_revivals`.
 ///
-/// As Prow, except: a missing Pod is recreated at most `max_revivals` times (each counted
+/// As Prow, except: a Pod that ended `Failed` while being deleted errors the job as
+/// deleted ("Pod got deleted unexpectedly"), not as a test failure; a missing Pod is recreated at most `max_revivals` times (each counted
 /// in `pod_revival_count`), then the job errors — Prow recreates a vanished Pod forever;
 /// and a Pod bound to a node without a `startTime` counts as scheduled (pending timeout,
 /// not scheduling timeout).
@@ -227,6 +228,8 @@ pub fn pending_step(
                 )
             }
         }
+        // a Pod that failed because it was being deleted did not fail its test
+        "Failed" if deleting => deleted_unexpectedly,
         "Failed" => finish(ProwJobState::Failure, "Job failed.", false),
         "Pending" => {
             let created = pod
@@ -465,6 +468,14 @@ mod tests {
                 job(0, false),
                 Some(pod(
                     serde_json::json!({"metadata": deleting, "status": {"phase": "Running", "startTime": at(10)}}),
+                )),
+                fin(Error, "Pod got deleted unexpectedly", false),
+            ),
+            (
+                "failed because it was deleted",
+                job(0, false),
+                Some(pod(
+                    serde_json::json!({"metadata": deleting, "status": {"phase": "Failed", "containerStatuses": [terminated(137, "Error")]}}),
                 )),
                 fin(Error, "Pod got deleted unexpectedly", false),
             ),

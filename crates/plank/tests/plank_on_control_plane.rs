@@ -11,7 +11,7 @@ use kube::ResourceExt;
 use kube::api::DeleteParams;
 use prow_api::{ProwJobState, labels};
 use prow_testkit::node_agent::{
-    FAULT_ANNOTATION, FAULT_NEVER_BIND, FAULT_OOM_KILL, FAULT_STAY_PENDING, FAULT_VANISH,
+    FAULT_ANNOTATION, FAULT_NEVER_BIND, FAULT_OOM_KILL, FAULT_STAY_PENDING,
 };
 
 #[tokio::test]
@@ -211,17 +211,55 @@ async fn a_pod_deleted_under_a_running_job_errors_the_job() {
     plank.stop().await;
 }
 
+/// Waits until the Pod `name` exists with a build id other than `not`, and returns it.
+async fn wait_pod_build(setup: &harness::Setup, name: &str, not: &str) -> String {
+    for _ in 0..600 {
+        if let Some(pod) = setup.pods.get_opt(name).await.expect("get pod") {
+            let build = pod
+                .labels()
+                .get(labels::PROW_BUILD_ID)
+                .cloned()
+                .unwrap_or_default();
+            if build != not && pod.metadata.deletion_timestamp.is_none() {
+                return build;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("pod {name} did not appear");
+}
+
 #[tokio::test]
-async fn a_vanishing_pod_is_revived_up_to_max_revivals() {
-    let setup = setup("plank-vanish", "  max_revivals: 1\n").await;
+async fn a_vanished_pod_is_recreated_up_to_max_revivals() {
+    let setup = setup("plank-revive", "  max_revivals: 1\n").await;
     let plank = setup.start_plank();
+    // never bound: deleting an unscheduled Pod removes it at once (no graceful deletion),
+    // exactly like a Pod that vanished
     setup
         .create_job(
             "ghost",
             periodic("ci-ghost", "exit 0"),
-            &[(FAULT_ANNOTATION, FAULT_VANISH)],
+            &[(FAULT_ANNOTATION, FAULT_NEVER_BIND)],
         )
         .await;
+    let first = wait_pod_build(&setup, "ghost", "").await;
+    setup
+        .pods
+        .delete("ghost", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let second = wait_pod_build(&setup, "ghost", &first).await;
+    let revived = setup.job("ghost").await.status.expect("status");
+    assert_eq!(revived.state, ProwJobState::Pending);
+    assert_eq!(revived.pod_revival_count, 1);
+    assert_eq!(revived.build_id, second, "a new run gets a new build id");
+    assert!(second.parse::<u64>().expect("id") > first.parse::<u64>().expect("id"));
+
+    setup
+        .pods
+        .delete("ghost", &DeleteParams::default())
+        .await
+        .expect("delete");
     let job = setup.wait_complete("ghost").await;
     let status = job.status.clone().expect("status");
     assert_eq!(status.state, ProwJobState::Error, "{status:?}");
@@ -413,4 +451,26 @@ async fn plank_killed_mid_burst_and_restarted_makes_no_duplicate_pod() {
         .collect();
     assert_eq!(build_ids.len(), names.len(), "build ids are unique");
     second.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_leader_writes_and_a_new_leader_picks_up_every_job() {
+    let setup = setup("plank-leader", "").await;
+    let follower = setup.start_replica(false);
+    setup
+        .create_job("waiting", periodic("ci-wait", "exit 0"), &[])
+        .await;
+    // the follower's watches see the job, but it neither creates a Pod nor writes status
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(setup.all_pods().await.is_empty());
+    assert_eq!(
+        state(&setup.job("waiting").await),
+        Some(ProwJobState::Triggered)
+    );
+    assert_eq!(follower.metrics.pods_created.get(), 0);
+
+    follower.set_leading(true);
+    let job = setup.wait_complete("waiting").await;
+    assert_eq!(state(&job), Some(ProwJobState::Success));
+    follower.stop().await;
 }

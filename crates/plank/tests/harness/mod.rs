@@ -36,10 +36,15 @@ pub struct RunningPlank {
     pub metrics: Metrics,
     shutdown: CancellationToken,
     task: JoinHandle<()>,
-    _leading: watch::Sender<bool>,
+    leading: watch::Sender<bool>,
 }
 
 impl RunningPlank {
+    /// Makes this replica lead or follow.
+    pub fn set_leading(&self, leading: bool) {
+        self.leading.send_replace(leading);
+    }
+
     /// Kills plank at once, wherever it is (no graceful shutdown).
     pub fn kill(self) {
         self.task.abort();
@@ -86,9 +91,14 @@ pub async fn setup(hint: &str, plank_yaml: &str) -> Setup {
 impl Setup {
     /// Starts plank (leading, Events on).
     pub fn start_plank(&self) -> RunningPlank {
+        self.start_replica(true)
+    }
+
+    /// Starts a plank replica that leads or not.
+    pub fn start_replica(&self, leading: bool) -> RunningPlank {
         let metrics = Metrics::default();
         let shutdown = CancellationToken::new();
-        let (leading_tx, leading) = watch::channel(true);
+        let (leading_tx, leading) = watch::channel(leading);
         let (events, _task) = EventSink::start(
             self.client.clone(),
             "plank-test".into(),
@@ -117,7 +127,7 @@ impl Setup {
             metrics,
             shutdown,
             task,
-            _leading: leading_tx,
+            leading: leading_tx,
         }
     }
 
