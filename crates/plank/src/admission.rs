@@ -265,7 +265,7 @@ mod tests {
         let job = pj("a", "j", "01", ProwJobState::Triggered, "nope", 0);
         let err = admit(
             &job,
-            &[job.clone()],
+            std::slice::from_ref(&job),
             &HashSet::new(),
             &prow_config::Plank::default(),
         )
