@@ -1,8 +1,9 @@
 //go:build tools
 
-// Package tools pins the GCS API emulator that prow-rs tests run (see hack/build-tools.sh).
+// Package tools pins the object-storage API servers prow-rs tests run (see
+// hack/build-tools.sh).
 package tools
 
 import (
-	_ "github.com/fsouza/fake-gcs-server"
+	_ "github.com/johannesboyne/gofakes3/cmd/gofakes3"
 )
