@@ -892,3 +892,35 @@ async fn review_calls_report_who_github_refused() {
         "closed"
     );
 }
+
+#[tokio::test]
+async fn dry_run_review_writes_answer_without_writing() {
+    let github = demo_github().await;
+    let client: std::sync::Arc<dyn GitHub> =
+        std::sync::Arc::new(prow_github::DryRunGitHub::new(client(&github)));
+    let edited = client
+        .update_issue(
+            ORG,
+            REPO,
+            2,
+            &prow_github::types::IssueUpdate::title("Renamed"),
+        )
+        .await
+        .expect("dry-run edit succeeds");
+    assert_eq!(edited.title, "Renamed", "the answer shows the edit");
+    let missing = client
+        .add_assignees(ORG, REPO, 2, &["mallory".to_string()])
+        .await
+        .expect("dry-run assign succeeds");
+    assert!(missing.is_empty(), "nobody is reported refused");
+    let refused = client
+        .request_reviewers(ORG, REPO, 1, &["mallory".to_string()])
+        .await
+        .expect("dry-run request succeeds");
+    assert!(refused.is_empty());
+    assert!(github.writes().is_empty(), "{:?}", github.writes());
+    assert_ne!(
+        client.get_issue(ORG, REPO, 2).await.expect("issue").title,
+        "Renamed"
+    );
+}
