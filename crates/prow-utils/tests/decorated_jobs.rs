@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use prow_api::k8s_openapi::api::core::v1::{Container, EnvVar, Pod, Secret};
+use prow_api::k8s_openapi::api::core::v1::{Pod, Secret};
 use prow_api::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use prow_api::kube::Api;
 use prow_api::kube::api::PostParams;
@@ -283,16 +283,6 @@ async fn utility_logs(namespace: &str, pod: &str) -> String {
         out.push_str(&format!("--- {container}:\n{log}\n"));
     }
     out
-}
-
-fn utility_container_mut<'a>(pod: &'a mut Pod, name: &str) -> &'a mut Container {
-    let spec = pod.spec.as_mut().expect("spec");
-    spec.init_containers
-        .iter_mut()
-        .flatten()
-        .chain(spec.containers.iter_mut())
-        .find(|container| container.name == name)
-        .unwrap_or_else(|| panic!("container {name}"))
 }
 
 /// The run's directory: `pr-logs/pull/acme_widgets/1/<job>/<build>`.

@@ -46,6 +46,8 @@ mod volumes;
 mod wrap_test_container;
 
 #[cfg(test)]
+mod options_tests;
+#[cfg(test)]
 mod prow_parity_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
