@@ -10,7 +10,7 @@ export PROW_RS_TOOLS_DIR
 echo "using kube-apiserver and etcd from $PROW_RS_TOOLS_DIR" >&2
 PROW_RS_GCS_TOOLS_DIR="$(hack/build-tools.sh gcs)"
 export PROW_RS_GCS_TOOLS_DIR
-echo "using fake-gcs-server from $PROW_RS_GCS_TOOLS_DIR" >&2
+echo "using the object-storage API server (gofakes3) from $PROW_RS_GCS_TOOLS_DIR" >&2
 
 # deck's browser tests drive Debian's chromium through chromedriver (no-op when installed).
 hack/install-chromium.sh
