@@ -418,3 +418,90 @@ async fn check_runs_replace_statuses_for_listed_repos() {
     assert_eq!(runs, want);
     crier.stop().await;
 }
+
+#[tokio::test]
+async fn summary_comment_repos_get_one_comment_once_all_finished() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-summary").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    let settings = ReporterSettings {
+        summary_comment_repos: vec![ORG.to_string()],
+        ..settings()
+    };
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings,
+        true,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    create_job(
+        &api,
+        "lint-1",
+        "pull-hello-lint",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    set_state(&api, "unit-1", ProwJobState::Success).await;
+    wait_recorded(&api, "unit-1", ProwJobState::Success).await;
+    // lint still runs: no comment yet
+    assert!(report_comments(&github).is_empty());
+    set_state(&api, "lint-1", ProwJobState::Success).await;
+    wait_recorded(&api, "lint-1", ProwJobState::Success).await;
+    let comments = report_comments(&github);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].starts_with("@carol: all tests **passed!**"),
+        "{}",
+        comments[0]
+    );
+    crier.stop().await;
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_anywhere() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-dry").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    let dry = std::sync::Arc::new(prow_github::DryRunGitHub::new(raw_github_client(&github)));
+    let crier = Crier::start_with(
+        control_plane.client(),
+        namespace.name(),
+        dry,
+        settings(),
+        true,
+        true,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    set_state(&api, "unit-1", ProwJobState::Failure).await;
+    let reported = || crier.metrics.report_count("failure", "success");
+    tokio::time::timeout(BOUND, async {
+        while reported() == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the failure is reported (dry run) within the failure bound");
+    assert!(github.writes().is_empty(), "{:?}", github.writes());
+    assert_eq!(recorded_state(&api, "unit-1").await, None);
+    assert_eq!(reported(), 1);
+    crier.stop().await;
+}

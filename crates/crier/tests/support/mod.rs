@@ -40,7 +40,7 @@ pub async fn fake_github() -> FakeGitHub {
 }
 
 /// A client that does not retry by itself: crier's own requeue is what is under test.
-pub fn github_client(github: &FakeGitHub) -> Arc<dyn GitHub> {
+pub fn raw_github_client(github: &FakeGitHub) -> GitHubClient {
     let config = ClientConfig {
         endpoint: github.url(),
         request_timeout: Duration::from_secs(10),
@@ -50,7 +50,12 @@ pub fn github_client(github: &FakeGitHub) -> Arc<dyn GitHub> {
         },
         ..ClientConfig::default()
     };
-    Arc::new(GitHubClient::new(config, Credentials::Token(Secret::new("t0ken"))).expect("client"))
+    GitHubClient::new(config, Credentials::Token(Secret::new("t0ken"))).expect("client")
+}
+
+/// [`raw_github_client`], shared.
+pub fn github_client(github: &FakeGitHub) -> Arc<dyn GitHub> {
+    Arc::new(raw_github_client(github))
 }
 
 pub fn settings() -> ReporterSettings {
@@ -79,19 +84,38 @@ impl Crier {
         settings: ReporterSettings,
         leading: bool,
     ) -> Crier {
+        Crier::start_with(
+            client,
+            namespace,
+            github_client(github),
+            settings,
+            leading,
+            false,
+        )
+    }
+
+    /// As [`Crier::start`], with any GitHub client and in dry-run mode or not.
+    pub fn start_with(
+        client: kube::Client,
+        namespace: &str,
+        github: Arc<dyn GitHub>,
+        settings: ReporterSettings,
+        leading: bool,
+        dry_run: bool,
+    ) -> Crier {
         let (lead, leading_rx) = watch::channel(leading);
         let metrics = Metrics::default();
         let stop = CancellationToken::new();
         let task = tokio::spawn(run_reporter(
             client,
-            github_client(github),
+            github,
             SettingsWatch::fixed(settings),
             leading_rx,
             metrics.clone(),
             ReporterOptions {
                 namespace: namespace.to_string(),
                 workers: 4,
-                dry_run: false,
+                dry_run,
             },
             stop.clone(),
         ));
