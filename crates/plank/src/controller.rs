@@ -251,9 +251,9 @@ async fn refresh_job_gauge(jobs: Store<ProwJob>, metrics: Metrics, shutdown: Can
     }
 }
 
-fn error_policy(_job: Arc<ProwJob>, error: &Error, ctx: Arc<Context>) -> Action {
+fn error_policy(job: Arc<ProwJob>, error: &Error, ctx: Arc<Context>) -> Action {
     ctx.metrics.count_error(error);
-    tracing::warn!(%error, "reconcile failed");
+    tracing::warn!(prowjob = %job.name_any(), %error, "reconcile failed");
     Action::requeue(ERROR_RETRY)
 }
 

@@ -11,6 +11,12 @@ use prow_api::{ProwJob, ProwJobState};
 pub const EVICTED: &str = "Evicted";
 /// `status.reason` of a Pod whose node stopped responding.
 pub const NODE_LOST: &str = "NodeLost";
+/// How long after its deletion is due a Pod deleted under a running job may take to go
+/// away before the job errors.
+pub const DELETION_WAIT: Duration = Duration::from_secs(30);
+/// How often a job whose Pod is being deleted looks again (the Pod's removal also
+/// triggers a look).
+const DELETION_RECHECK: Duration = Duration::from_secs(5);
 
 /// How long a job's Pod may stay unscheduled, pending and running: `plank.pod_*_timeout`,
 /// each overridden by the job's `decoration_config`.
@@ -156,8 +162,9 @@ fn scheduled_at(pod: &Pod) -> Option<Timestamp> {
 /// The next step for a pending `job` whose Pod is `pod` (`None`: not found), with
 /// `max_revivals` from `plank.max_revivals`.
 ///
-/// As Prow, except: a Pod that ended `Failed` while being deleted errors the job as
-/// deleted ("Pod got deleted unexpectedly"), not as a test failure; a missing Pod is recreated at most `max_revivals` times (each counted
+/// As Prow, except: a Pod deleted by someone else (not finished successfully, no
+/// finalizer) is waited for until it is gone and then counts as missing, instead of
+/// erroring the job or failing it depending on which Pod update is seen; a missing Pod is recreated at most `max_revivals` times (each counted
 /// in `pod_revival_count`), then the job errors — Prow recreates a vanished Pod forever;
 /// and a Pod bound to a node without a `startTime` counts as scheduled (pending timeout,
 /// not scheduling timeout).
@@ -215,7 +222,25 @@ pub fn pending_step(
         return PendingStep::DeletePodForRevival { cause };
     }
 
-    let deleted_unexpectedly = finish(ProwJobState::Error, "Pod got deleted unexpectedly", false);
+    if deleting && phase != "Succeeded" {
+        // Deleted by someone else while the job runs: once it is gone, the missing-Pod rule
+        // recreates it (up to max_revivals). A Pod that cannot go away (a finalizer holds
+        // it) or that takes too long errors the job now, as Prow does.
+        let has_finalizers = pod
+            .metadata
+            .finalizers
+            .as_ref()
+            .is_some_and(|f| !f.is_empty());
+        let due = pod
+            .metadata
+            .deletion_timestamp
+            .as_ref()
+            .map_or(now, |t| t.0);
+        if has_finalizers || elapsed(due, now) >= DELETION_WAIT {
+            return finish(ProwJobState::Error, "Pod got deleted unexpectedly", false);
+        }
+        return PendingStep::Wait(Some(DELETION_RECHECK));
+    }
     match phase {
         "Succeeded" => {
             if all_containers_succeeded(pod) {
@@ -228,8 +253,6 @@ pub fn pending_step(
                 )
             }
         }
-        // a Pod that failed because it was being deleted did not fail its test
-        "Failed" if deleting => deleted_unexpectedly,
         "Failed" => finish(ProwJobState::Failure, "Job failed.", false),
         "Pending" => {
             let created = pod
@@ -244,29 +267,21 @@ pub fn pending_step(
             let waited = elapsed(since, now);
             if waited >= limit {
                 finish(ProwJobState::Error, description, true)
-            } else if deleting {
-                deleted_unexpectedly
             } else {
                 PendingStep::Wait(Some(limit - waited))
             }
         }
-        "Running" => {
-            if deleting {
-                return deleted_unexpectedly;
-            }
-            match status.start_time.as_ref() {
-                None => PendingStep::Wait(None),
-                Some(start) => {
-                    let ran = elapsed(start.0, now);
-                    if ran < timeouts.running {
-                        PendingStep::Wait(Some(timeouts.running - ran))
-                    } else {
-                        finish(ProwJobState::Aborted, "Pod running timeout.", true)
-                    }
+        "Running" => match status.start_time.as_ref() {
+            None => PendingStep::Wait(None),
+            Some(start) => {
+                let ran = elapsed(start.0, now);
+                if ran < timeouts.running {
+                    PendingStep::Wait(Some(timeouts.running - ran))
+                } else {
+                    finish(ProwJobState::Aborted, "Pod running timeout.", true)
                 }
             }
-        }
-        _ if deleting => deleted_unexpectedly,
+        },
         _ => PendingStep::Wait(None),
     }
 }
@@ -464,18 +479,34 @@ mod tests {
                 fin(Aborted, "Pod running timeout.", true),
             ),
             (
-                "running pod being deleted",
+                "running pod being deleted: wait until it is gone",
                 job(0, false),
                 Some(pod(
                     serde_json::json!({"metadata": deleting, "status": {"phase": "Running", "startTime": at(10)}}),
                 )),
-                fin(Error, "Pod got deleted unexpectedly", false),
+                PendingStep::Wait(Some(Duration::from_secs(5))),
             ),
             (
-                "failed because it was deleted",
+                "failed because it was deleted: wait until it is gone",
                 job(0, false),
                 Some(pod(
                     serde_json::json!({"metadata": deleting, "status": {"phase": "Failed", "containerStatuses": [terminated(137, "Error")]}}),
+                )),
+                PendingStep::Wait(Some(Duration::from_secs(5))),
+            ),
+            (
+                "deleted but held by a finalizer",
+                job(0, false),
+                Some(pod(
+                    serde_json::json!({"metadata": {"deletionTimestamp": at(1), "finalizers": ["prow.x-k8s.io/gcsk8sreporter"]}, "status": {"phase": "Running"}}),
+                )),
+                fin(Error, "Pod got deleted unexpectedly", false),
+            ),
+            (
+                "deleted long ago and still there",
+                job(0, false),
+                Some(pod(
+                    serde_json::json!({"metadata": {"deletionTimestamp": at(31)}, "status": {"phase": "Pending"}}),
                 )),
                 fin(Error, "Pod got deleted unexpectedly", false),
             ),

@@ -233,8 +233,8 @@ async fn wait_pod_build(setup: &harness::Setup, name: &str, not: &str) -> String
 async fn a_vanished_pod_is_recreated_up_to_max_revivals() {
     let setup = setup("plank-revive", "  max_revivals: 1\n").await;
     let plank = setup.start_plank();
-    // never bound: deleting an unscheduled Pod removes it at once (no graceful deletion),
-    // exactly like a Pod that vanished
+    // never bound, and deleted with grace period 0: the Pod is gone at once, without a
+    // graceful-deletion phase, exactly like a Pod that vanished
     setup
         .create_job(
             "ghost",
@@ -242,12 +242,12 @@ async fn a_vanished_pod_is_recreated_up_to_max_revivals() {
             &[(FAULT_ANNOTATION, FAULT_NEVER_BIND)],
         )
         .await;
+    let force = DeleteParams {
+        grace_period_seconds: Some(0),
+        ..DeleteParams::default()
+    };
     let first = wait_pod_build(&setup, "ghost", "").await;
-    setup
-        .pods
-        .delete("ghost", &DeleteParams::default())
-        .await
-        .expect("delete");
+    setup.pods.delete("ghost", &force).await.expect("delete");
     let second = wait_pod_build(&setup, "ghost", &first).await;
     let revived = setup.job("ghost").await.status.expect("status");
     assert_eq!(revived.state, ProwJobState::Pending);
@@ -255,11 +255,7 @@ async fn a_vanished_pod_is_recreated_up_to_max_revivals() {
     assert_eq!(revived.build_id, second, "a new run gets a new build id");
     assert!(second.parse::<u64>().expect("id") > first.parse::<u64>().expect("id"));
 
-    setup
-        .pods
-        .delete("ghost", &DeleteParams::default())
-        .await
-        .expect("delete");
+    setup.pods.delete("ghost", &force).await.expect("delete");
     let job = setup.wait_complete("ghost").await;
     let status = job.status.clone().expect("status");
     assert_eq!(status.state, ProwJobState::Error, "{status:?}");
@@ -473,4 +469,31 @@ async fn only_the_leader_writes_and_a_new_leader_picks_up_every_job() {
     let job = setup.wait_complete("waiting").await;
     assert_eq!(state(&job), Some(ProwJobState::Success));
     follower.stop().await;
+}
+
+#[tokio::test]
+async fn an_existing_pod_of_the_job_is_adopted_not_duplicated() {
+    let setup = setup("plank-adopt", "").await;
+    setup
+        .create_job("adoptee", periodic("ci-adopt", "exit 0"), &[])
+        .await;
+    // the Pod an earlier plank created before it could write the job's status
+    let mut job = setup.job("adoptee").await;
+    if let Some(status) = job.status.as_mut() {
+        status.build_id = "1234567890".into();
+    }
+    let pod = plank::pod_builder::build_pod(&job, &setup.settings.prow).expect("pod");
+    setup
+        .pods
+        .create(&kube::api::PostParams::default(), &pod)
+        .await
+        .expect("create pod");
+
+    let plank = setup.start_plank();
+    let job = setup.wait_complete("adoptee").await;
+    let status = job.status.expect("status");
+    assert_eq!(status.state, ProwJobState::Success);
+    assert_eq!(status.build_id, "1234567890");
+    assert_eq!(plank.metrics.pods_created.get(), 0);
+    plank.stop().await;
 }
