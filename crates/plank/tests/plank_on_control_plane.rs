@@ -497,3 +497,44 @@ async fn an_existing_pod_of_the_job_is_adopted_not_duplicated() {
     assert_eq!(plank.metrics.pods_created.get(), 0);
     plank.stop().await;
 }
+
+#[tokio::test]
+async fn an_evicted_pod_is_revived_or_errors_the_job_with_error_on_eviction() {
+    let setup = setup("plank-evict", "").await;
+    let plank = setup.start_plank();
+    let mut strict = periodic("ci-strict", "exit 0");
+    strict.error_on_eviction = true;
+    let never_bind = [(FAULT_ANNOTATION, FAULT_NEVER_BIND)];
+    setup
+        .create_job("evicted", periodic("ci-evicted", "exit 0"), &never_bind)
+        .await;
+    setup.create_job("strict", strict, &never_bind).await;
+    let first = wait_pod_build(&setup, "evicted", "").await;
+    wait_pod_build(&setup, "strict", "").await;
+    // what the kubelet writes when it evicts a Pod
+    let eviction = kube::api::Patch::Merge(serde_json::json!({
+        "status": {"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."}
+    }));
+    for name in ["evicted", "strict"] {
+        setup
+            .pods
+            .patch_status(name, &kube::api::PatchParams::default(), &eviction)
+            .await
+            .expect("evict");
+    }
+
+    let job = setup.wait_complete("strict").await;
+    assert_eq!(state(&job), Some(ProwJobState::Error));
+    assert_eq!(description(&job), "Job pod was evicted by the cluster.");
+
+    let second = wait_pod_build(&setup, "evicted", &first).await;
+    let revived = setup
+        .wait_job("evicted", "revived", Duration::from_secs(60), |j| {
+            j.status.as_ref().is_some_and(|s| s.pod_revival_count == 1)
+        })
+        .await;
+    let status = revived.status.expect("status");
+    assert_eq!(status.state, ProwJobState::Pending);
+    assert_eq!(status.build_id, second);
+    plank.stop().await;
+}
