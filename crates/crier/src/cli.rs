@@ -46,6 +46,11 @@ pub struct Cli {
     /// Log GitHub writes instead of making them, and record nothing in the ProwJobs.
     #[arg(long, env = "DRY_RUN")]
     pub dry_run: bool,
+    /// Workers of Prow's other reporters (`--slack-workers`, `--gerrit-workers`, ...);
+    /// accepted so Prow's manifests start, but those reporters do not exist here: a value
+    /// above 0 is logged as a warning.
+    #[command(flatten)]
+    pub other_reporters: OtherReporterFlags,
     /// GitHub flags.
     #[command(flatten)]
     pub github: GitHubFlags,
@@ -61,6 +66,50 @@ pub struct Cli {
     /// Leader election flags.
     #[command(flatten)]
     pub leader: LeaderElectionArgs,
+}
+
+/// Prow's crier flags for reporters prow-rs does not have.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OtherReporterFlags {
+    /// Not implemented (Prow's Slack reporter).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub slack_workers: u32,
+    /// Not implemented (Prow's Gerrit reporter).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub gerrit_workers: u32,
+    /// Not implemented (Prow's Pub/Sub reporter).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub pubsub_workers: u32,
+    /// Not implemented (Prow's GCS reporter).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub blob_storage_workers: u32,
+    /// Not implemented (Prow's Kubernetes GCS reporter).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub kubernetes_blob_storage_workers: u32,
+    /// Not implemented (Prow's ResultStore reporter).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub resultstore_workers: u32,
+}
+
+impl OtherReporterFlags {
+    /// The flags given a value above 0, by name.
+    pub fn enabled(&self) -> Vec<&'static str> {
+        [
+            ("--slack-workers", self.slack_workers),
+            ("--gerrit-workers", self.gerrit_workers),
+            ("--pubsub-workers", self.pubsub_workers),
+            ("--blob-storage-workers", self.blob_storage_workers),
+            (
+                "--kubernetes-blob-storage-workers",
+                self.kubernetes_blob_storage_workers,
+            ),
+            ("--resultstore-workers", self.resultstore_workers),
+        ]
+        .into_iter()
+        .filter(|(_, workers)| *workers > 0)
+        .map(|(flag, _)| flag)
+        .collect()
+    }
 }
 
 /// Parses `--report-agent`: empty means every agent.
@@ -80,6 +129,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         anyhow::bail!("crier needs at least one report worker: pass --github-workers=N with N > 0");
     }
     let report_agent = parse_report_agent(&cli.report_agent)?;
+    for flag in cli.other_reporters.enabled() {
+        tracing::warn!(
+            flag,
+            "Prow reporter not implemented by prow-rs crier; nothing is reported for it"
+        );
+    }
     let shutdown = shutdown_on_signals()?;
     // crier reads config.yaml only; loading the jobs would cost memory for nothing
     let reloader = Reloader::for_component(LoadOptions {
@@ -159,8 +214,15 @@ mod tests {
             "--report-agent",
             "kubernetes",
             "--dry-run",
+            "--slack-workers=1",
+            "--blob-storage-workers",
+            "2",
         ])
         .expect("parses");
+        assert_eq!(
+            cli.other_reporters.enabled(),
+            ["--slack-workers", "--blob-storage-workers"]
+        );
         assert_eq!(cli.github_workers, 4);
         assert_eq!(cli.check_runs_repos, ["org/repo", "other-org"]);
         assert!(cli.dry_run);
