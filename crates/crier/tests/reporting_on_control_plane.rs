@@ -505,3 +505,83 @@ async fn dry_run_writes_nothing_anywhere() {
     assert_eq!(reported(), 1);
     crier.stop().await;
 }
+
+#[tokio::test]
+async fn a_conflicting_record_rereads_and_records_what_was_reported() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-conflict").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    let read = api.get("unit-1").await.expect("get");
+    // plank moves the job on between crier's read and crier's write
+    set_state(&api, "unit-1", ProwJobState::Pending).await;
+    crier::report_state::record_reported(&api, &read, ProwJobState::Triggered)
+        .await
+        .expect("recorded after a conflict");
+    let now = api.get("unit-1").await.expect("get");
+    assert_ne!(
+        now.metadata.resource_version,
+        read.metadata.resource_version
+    );
+    assert_eq!(
+        recorded_state(&api, "unit-1").await,
+        Some(ProwJobState::Triggered)
+    );
+    // the newer state stays to be reported
+    assert_eq!(
+        crier::selection::unreported_state(&now),
+        Some(ProwJobState::Pending)
+    );
+    // a ProwJob deleted meanwhile is not an error
+    api.delete("unit-1", &Default::default())
+        .await
+        .expect("delete");
+    crier::report_state::record_reported(&api, &now, ProwJobState::Pending)
+        .await
+        .expect("a deleted ProwJob needs no record");
+}
+
+#[tokio::test]
+async fn rate_limited_reports_are_retried() {
+    let control_plane = ControlPlane::shared().await;
+    let namespace = control_plane.test_namespace("crier-ratelimit").await;
+    let api: Api<ProwJob> = Api::namespaced(control_plane.client(), namespace.name());
+    let github = fake_github().await;
+    github.add_fault(Fault::new(
+        Some("POST"),
+        &format!("/repos/{ORG}/{REPO}/statuses/*"),
+        1,
+        FaultAction::SecondaryRateLimit { retry_after: 1 },
+    ));
+    let crier = Crier::start(
+        control_plane.client(),
+        namespace.name(),
+        &github,
+        settings(),
+        true,
+    );
+    create_job(
+        &api,
+        "unit-1",
+        "pull-hello-unit",
+        ProwJobType::Presubmit,
+        true,
+    )
+    .await;
+    wait_recorded(&api, "unit-1", ProwJobState::Triggered).await;
+    let attempts: Vec<u16> = status_writes(&github, "pull-hello-unit")
+        .iter()
+        .map(|w| w.status)
+        .collect();
+    assert_eq!(attempts, [403, 201]);
+    // retried by crier's requeue (the client here does not retry by itself)
+    assert_eq!(crier.metrics.report_count("triggered", "error"), 1);
+    crier.stop().await;
+}
