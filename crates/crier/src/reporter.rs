@@ -28,6 +28,10 @@ pub struct GitHubReporter {
     /// or the recording of `prev_report_states` is still to succeed: a retry does not send
     /// it again.
     sent: Mutex<HashMap<String, ProwJobState>>,
+    /// The check run created for a ProwJob uid that has not finished: its later states
+    /// update that run. Forgotten once the job finishes (or crier restarts: then a new run
+    /// is created, and GitHub shows the newest run of a name).
+    check_runs: Mutex<HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for GitHubReporter {
@@ -68,6 +72,7 @@ impl GitHubReporter {
             bot_login: OnceCell::new(),
             pull_locks: Mutex::new(HashMap::new()),
             sent: Mutex::new(HashMap::new()),
+            check_runs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -120,10 +125,21 @@ impl GitHubReporter {
             let Some(request) = check_run(job, sha) else {
                 return Ok(());
             };
-            self.github
-                .create_check_run(org, repo, &request)
-                .await
-                .map(drop)
+            let uid = job.metadata.uid.clone().unwrap_or_default();
+            let existing = lock(&self.check_runs).get(&uid).copied();
+            let written = match existing {
+                Some(id) => self.github.update_check_run(org, repo, id, &request).await,
+                None => self.github.create_check_run(org, repo, &request).await,
+            };
+            written
+                .map(|run| {
+                    let mut runs = lock(&self.check_runs);
+                    if request.status.as_deref() == Some("completed") {
+                        runs.remove(&uid);
+                    } else {
+                        runs.insert(uid, run.id);
+                    }
+                })
                 .map_err(|source| (source, true))
         } else {
             let Some(status) = commit_status(job) else {

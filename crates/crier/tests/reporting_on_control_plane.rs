@@ -395,12 +395,17 @@ async fn check_runs_replace_statuses_for_listed_repos() {
     set_state(&api, "unit-1", ProwJobState::Success).await;
     wait_recorded(&api, "unit-1", ProwJobState::Success).await;
     assert!(status_writes(&github, "pull-hello-unit").is_empty());
-    let runs: Vec<(String, String)> = github
+    let runs: Vec<(String, String, String)> = github
         .writes()
         .iter()
-        .filter(|w| w.path == format!("/repos/{ORG}/{REPO}/check-runs") && succeeded(w))
+        .filter(|w| {
+            w.path
+                .starts_with(&format!("/repos/{ORG}/{REPO}/check-runs"))
+                && succeeded(w)
+        })
         .map(|w| {
             (
+                w.method.clone(),
                 w.body["status"].as_str().unwrap_or_default().to_string(),
                 w.body["conclusion"]
                     .as_str()
@@ -409,13 +414,24 @@ async fn check_runs_replace_statuses_for_listed_repos() {
             )
         })
         .collect();
+    // one check run, created queued, then updated in place
     let want = [
-        ("queued", ""),
-        ("in_progress", ""),
-        ("completed", "success"),
+        ("POST", "queued", ""),
+        ("PATCH", "in_progress", ""),
+        ("PATCH", "completed", "success"),
     ]
-    .map(|(s, c)| (s.to_string(), c.to_string()));
+    .map(|(m, s, c)| (m.to_string(), s.to_string(), c.to_string()));
     assert_eq!(runs, want);
+    {
+        let state = github.state();
+        let repo = state
+            .repos
+            .iter()
+            .find(|repo| repo.owner == ORG && repo.name == REPO)
+            .expect("demo repo");
+        assert_eq!(repo.check_runs.len(), 1);
+        assert_eq!(repo.check_runs[0].conclusion.as_deref(), Some("success"));
+    }
     crier.stop().await;
 }
 
