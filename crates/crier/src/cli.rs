@@ -17,6 +17,7 @@ use prow_kube::telemetry::{LogArgs, init_tracing};
 
 use crate::controller::{ReporterOptions, run_reporter};
 use crate::metrics::Metrics;
+use crate::selection::Enablement;
 use crate::settings_watch::SettingsWatch;
 
 /// Reports ProwJob results to GitHub: a commit status (or check run) per job state, and one
@@ -46,6 +47,18 @@ pub struct Cli {
     /// Log GitHub writes instead of making them, and record nothing in the ProwJobs.
     #[arg(long, env = "DRY_RUN")]
     pub dry_run: bool,
+    /// Only handle these orgs (repeatable; with --github-enabled-repo: the union).
+    #[arg(long = "github-enabled-org", value_name = "ORG")]
+    pub github_enabled_orgs: Vec<String>,
+    /// Only handle these repos (repeatable, `org/repo`).
+    #[arg(long = "github-enabled-repo", value_name = "ORG/REPO")]
+    pub github_enabled_repos: Vec<String>,
+    /// Never handle these orgs (repeatable).
+    #[arg(long = "github-disabled-org", value_name = "ORG")]
+    pub github_disabled_orgs: Vec<String>,
+    /// Never handle these repos (repeatable, `org/repo`).
+    #[arg(long = "github-disabled-repo", value_name = "ORG/REPO")]
+    pub github_disabled_repos: Vec<String>,
     /// Workers of Prow's other reporters (`--slack-workers`, `--gerrit-workers`, ...);
     /// accepted so Prow's manifests start, but those reporters do not exist here: a value
     /// above 0 is logged as a warning.
@@ -112,6 +125,18 @@ impl OtherReporterFlags {
     }
 }
 
+impl Cli {
+    /// The GitHub enablement the flags give.
+    pub fn enablement(&self) -> Enablement {
+        Enablement {
+            enabled_orgs: self.github_enabled_orgs.clone(),
+            enabled_repos: self.github_enabled_repos.clone(),
+            disabled_orgs: self.github_disabled_orgs.clone(),
+            disabled_repos: self.github_disabled_repos.clone(),
+        }
+    }
+}
+
 /// Parses `--report-agent`: empty means every agent.
 pub fn parse_report_agent(value: &str) -> anyhow::Result<Option<ProwJobAgent>> {
     if value.is_empty() {
@@ -129,6 +154,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         anyhow::bail!("crier needs at least one report worker: pass --github-workers=N with N > 0");
     }
     let report_agent = parse_report_agent(&cli.report_agent)?;
+    let enablement = cli.enablement();
+    enablement.validate().map_err(anyhow::Error::msg)?;
     for flag in cli.other_reporters.enabled() {
         tracing::warn!(
             flag,
@@ -146,7 +173,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
     }
     let namespace = reloader.current().config.prow.prowjob_namespace.clone();
-    let settings = SettingsWatch::new(&reloader, cli.check_runs_repos.clone(), report_agent);
+    let settings = SettingsWatch::new(
+        &reloader,
+        cli.check_runs_repos.clone(),
+        report_agent,
+        enablement,
+    );
     let client_github = cli.github.build_client()?;
     let github: Arc<dyn GitHub> = if cli.dry_run {
         Arc::new(DryRunGitHub::new(client_github))
@@ -217,6 +249,10 @@ mod tests {
             "--slack-workers=1",
             "--blob-storage-workers",
             "2",
+            "--github-enabled-org",
+            "kubernetes",
+            "--github-disabled-repo",
+            "kubernetes/old",
         ])
         .expect("parses");
         assert_eq!(
@@ -232,6 +268,10 @@ mod tests {
             Some(ProwJobAgent::Kubernetes)
         );
         assert_eq!(parse_report_agent("").expect("empty"), None);
+        let enablement = cli.enablement();
+        assert!(enablement.allows("kubernetes", "test-infra"));
+        assert!(!enablement.allows("kubernetes", "old"));
+        assert!(!enablement.allows("other", "repo"));
         assert!(parse_report_agent("bogus").is_err());
     }
 }

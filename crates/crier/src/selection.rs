@@ -24,6 +24,73 @@ pub struct ReporterSettings {
     pub check_runs_repos: Vec<String>,
     /// `--report-agent`: only jobs of this agent (all when `None`).
     pub report_agent: Option<ProwJobAgent>,
+    /// `--github-enabled-org`/`-repo`, `--github-disabled-org`/`-repo`.
+    pub enablement: Enablement,
+}
+
+/// Prow's GitHub enablement flags: when any org or repo is enabled, only those are handled;
+/// disabled ones never are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Enablement {
+    /// `--github-enabled-org`.
+    pub enabled_orgs: Vec<String>,
+    /// `--github-enabled-repo` (`org/repo`).
+    pub enabled_repos: Vec<String>,
+    /// `--github-disabled-org`.
+    pub disabled_orgs: Vec<String>,
+    /// `--github-disabled-repo` (`org/repo`).
+    pub disabled_repos: Vec<String>,
+}
+
+impl Enablement {
+    /// Prow's `EnablementChecker`.
+    pub fn allows(&self, org: &str, repo: &str) -> bool {
+        let full = format!("{org}/{repo}");
+        let has = |list: &[String], value: &str| list.iter().any(|item| item == value);
+        if (!self.enabled_orgs.is_empty() || !self.enabled_repos.is_empty())
+            && !has(&self.enabled_orgs, org)
+            && !has(&self.enabled_repos, &full)
+        {
+            return false;
+        }
+        !has(&self.disabled_orgs, org) && !has(&self.disabled_repos, &full)
+    }
+
+    /// Prow's `shouldHandle`: a job without refs is handled; otherwise when any of its refs
+    /// (`refs` and `extra_refs`) is allowed.
+    pub fn handles(&self, job: &ProwJob) -> bool {
+        let mut refs = job
+            .spec
+            .extra_refs
+            .iter()
+            .chain(job.spec.refs.iter())
+            .peekable();
+        refs.peek().is_none() || refs.any(|refs| self.allows(&refs.org, &refs.repo))
+    }
+
+    /// Prow's validation: repos in `org/repo` form, nothing both enabled and disabled.
+    pub fn validate(&self) -> Result<(), String> {
+        for repo in self.enabled_repos.iter().chain(&self.disabled_repos) {
+            let valid = repo.split_once('/').is_some_and(|(org, name)| {
+                !org.is_empty() && !name.is_empty() && !name.contains('/')
+            });
+            if !valid {
+                return Err(format!("{repo:?} is not in org/repo format"));
+            }
+        }
+        let both = |a: &[String], b: &[String]| a.iter().find(|item| b.contains(item)).cloned();
+        if let Some(org) = both(&self.enabled_orgs, &self.disabled_orgs) {
+            return Err(format!(
+                "{org} is in both --github-enabled-org and --github-disabled-org"
+            ));
+        }
+        if let Some(repo) = both(&self.enabled_repos, &self.disabled_repos) {
+            return Err(format!(
+                "{repo} is in both --github-enabled-repo and --github-disabled-repo"
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl ReporterSettings {
@@ -32,6 +99,7 @@ impl ReporterSettings {
         config: &Config,
         check_runs_repos: Vec<String>,
         report_agent: Option<ProwJobAgent>,
+        enablement: Enablement,
     ) -> Self {
         let reporter = &config.prow.github_reporter;
         ReporterSettings {
@@ -45,11 +113,13 @@ impl ReporterSettings {
             summary_comment_repos: reporter.summary_comment_repos.clone(),
             check_runs_repos,
             report_agent,
+            enablement,
         }
     }
 
     /// Whether the GitHub reporter reports `job` at all: `spec.report` set, no Gerrit report
-    /// label, a presubmit or postsubmit listed in `job_types_to_report`, of the report agent.
+    /// label, a presubmit or postsubmit listed in `job_types_to_report`, of the report agent,
+    /// for an enabled org or repo.
     pub fn should_report(&self, job: &ProwJob) -> bool {
         let spec = &job.spec;
         let gerrit = job
@@ -68,6 +138,7 @@ impl ReporterSettings {
             && self
                 .report_agent
                 .is_none_or(|agent| spec.agent.unwrap_or(ProwJobAgent::Kubernetes) == agent)
+            && self.enablement.handles(job)
     }
 
     /// Whether `org/repo` gets no PR comment.
@@ -112,7 +183,12 @@ mod tests {
     use super::*;
 
     fn settings() -> ReporterSettings {
-        ReporterSettings::new(&Config::default(), vec!["org/checked".into()], None)
+        ReporterSettings::new(
+            &Config::default(),
+            vec!["org/checked".into()],
+            None,
+            Enablement::default(),
+        )
     }
 
     fn job(job_type: ProwJobType, report: bool) -> ProwJob {
@@ -174,6 +250,58 @@ mod tests {
         assert!(!settings.no_comment("org", "silent-too"));
         assert!(settings.check_runs("org", "checked"));
         assert!(!settings.check_runs("org", "hello"));
+    }
+
+    #[test]
+    fn enablement_as_prow() {
+        let enablement = Enablement {
+            enabled_orgs: vec!["kubernetes".into()],
+            enabled_repos: vec!["other/one".into()],
+            disabled_orgs: vec![],
+            disabled_repos: vec!["kubernetes/old".into()],
+        };
+        let cases = [
+            ("kubernetes", "test-infra", true),
+            ("kubernetes", "old", false),
+            ("other", "one", true),
+            ("other", "two", false),
+        ];
+        for (org, repo, want) in cases {
+            assert_eq!(enablement.allows(org, repo), want, "{org}/{repo}");
+        }
+        let open = Enablement {
+            disabled_orgs: vec!["noisy".into()],
+            ..Enablement::default()
+        };
+        assert!(open.allows("any", "repo"));
+        assert!(!open.allows("noisy", "repo"));
+        let no_refs = job(ProwJobType::Presubmit, true);
+        assert!(enablement.handles(&no_refs));
+        let mut elsewhere = no_refs.clone();
+        elsewhere.spec.refs = Some(prow_api::Refs {
+            org: "other".into(),
+            repo: "two".into(),
+            ..prow_api::Refs::default()
+        });
+        assert!(!enablement.handles(&elsewhere));
+        elsewhere.spec.extra_refs = vec![prow_api::Refs {
+            org: "kubernetes".into(),
+            repo: "test-infra".into(),
+            ..prow_api::Refs::default()
+        }];
+        assert!(enablement.handles(&elsewhere));
+        assert!(enablement.validate().is_ok());
+        let bad = Enablement {
+            enabled_repos: vec!["just-org".into()],
+            ..Enablement::default()
+        };
+        assert!(bad.validate().is_err());
+        let both = Enablement {
+            enabled_orgs: vec!["a".into()],
+            disabled_orgs: vec!["a".into()],
+            ..Enablement::default()
+        };
+        assert!(both.validate().is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use prow_api::ProwJobAgent;
 use prow_config::{ReloadOutcome, Reloader};
 use tokio_util::sync::CancellationToken;
 
-use crate::selection::ReporterSettings;
+use crate::selection::{Enablement, ReporterSettings};
 
 /// How often the config files are checked for changes.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(3);
@@ -19,6 +19,7 @@ pub struct SettingsWatch {
     current: Arc<RwLock<Arc<ReporterSettings>>>,
     check_runs_repos: Vec<String>,
     report_agent: Option<ProwJobAgent>,
+    enablement: Enablement,
 }
 
 impl SettingsWatch {
@@ -27,16 +28,19 @@ impl SettingsWatch {
         reloader: &Reloader,
         check_runs_repos: Vec<String>,
         report_agent: Option<ProwJobAgent>,
+        enablement: Enablement,
     ) -> Self {
         let settings = ReporterSettings::new(
             &reloader.current().config,
             check_runs_repos.clone(),
             report_agent,
+            enablement.clone(),
         );
         SettingsWatch {
             current: Arc::new(RwLock::new(Arc::new(settings))),
             check_runs_repos,
             report_agent,
+            enablement,
         }
     }
 
@@ -45,6 +49,7 @@ impl SettingsWatch {
         SettingsWatch {
             check_runs_repos: settings.check_runs_repos.clone(),
             report_agent: settings.report_agent,
+            enablement: settings.enablement.clone(),
             current: Arc::new(RwLock::new(Arc::new(settings))),
         }
     }
@@ -72,6 +77,7 @@ impl SettingsWatch {
                         &loaded.config,
                         self.check_runs_repos.clone(),
                         self.report_agent,
+                        self.enablement.clone(),
                     );
                     tracing::info!(?settings, "configuration reloaded");
                     *self

@@ -65,6 +65,7 @@ pub fn settings() -> ReporterSettings {
         summary_comment_repos: Vec::new(),
         check_runs_repos: Vec::new(),
         report_agent: None,
+        enablement: Default::default(),
     }
 }
 
