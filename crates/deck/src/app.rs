@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::command_help::PluginHelpSource;
 use crate::error::Error;
 use crate::job_cache::JobCache;
+use crate::metrics::Metrics;
 use crate::prowjob_watch::watch_prowjobs;
 use crate::run_storage::{Storage, StorageOptions};
 use crate::server::{DeckState, Settings, router};
@@ -228,6 +229,19 @@ pub async fn serve_with(
     }
 
     let http = HttpMetrics::register(&mut registry);
+    let gauges = Metrics::register(&mut registry);
+    {
+        let (cache, stop) = (cache.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            loop {
+                gauges.observe(&cache);
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+            }
+        });
+    }
     let state = DeckState {
         cache: cache.clone(),
         settings,

@@ -16,7 +16,6 @@ use crate::visibility::Visibility;
 #[derive(Debug, Default)]
 pub struct Snapshot {
     jobs: Vec<Arc<CachedJob>>,
-    by_name: HashMap<String, usize>,
     repos: Vec<String>,
     job_names: Vec<String>,
     generation: u64,
@@ -53,28 +52,27 @@ impl Snapshot {
             .filter(|j| visibility.shows(&j.record))
             .cloned()
             .collect();
-        jobs.sort_by(|a, b| {
+        // names are unique: an unstable sort gives the same order
+        jobs.sort_unstable_by(|a, b| {
             b.record
                 .start_or_created()
                 .cmp(&a.record.start_or_created())
                 .then_with(|| a.record.name.cmp(&b.record.name))
         });
-        let by_name = jobs
+        let repos: BTreeSet<(&str, &str)> = jobs
             .iter()
-            .enumerate()
-            .map(|(i, j)| (j.record.name.clone(), i))
+            .filter(|j| !j.record.org.is_empty())
+            .map(|j| (j.record.org.as_str(), j.record.repo.as_str()))
             .collect();
-        let repos: BTreeSet<String> = jobs
-            .iter()
-            .map(|j| j.record.org_repo())
-            .filter(|r| !r.is_empty())
+        let repos = repos
+            .into_iter()
+            .map(|(org, repo)| format!("{org}/{repo}"))
             .collect();
         let job_names: BTreeSet<&str> = jobs.iter().map(|j| j.record.job.as_str()).collect();
         let job_names = job_names.into_iter().map(str::to_string).collect();
         Snapshot {
             jobs,
-            by_name,
-            repos: repos.into_iter().collect(),
+            repos,
             job_names,
             generation,
         }
@@ -108,11 +106,6 @@ impl Snapshot {
     /// Increases with every rebuild.
     pub fn generation(&self) -> u64 {
         self.generation
-    }
-
-    /// The visible ProwJob named `name`.
-    pub fn get(&self, name: &str) -> Option<&Arc<CachedJob>> {
-        self.by_name.get(name).map(|i| &self.jobs[*i])
     }
 
     /// The page of jobs `query` asks for.
@@ -180,6 +173,17 @@ impl JobCache {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         Arc::clone(&guard)
+    }
+
+    /// The visible ProwJob named `name`, as last published (a job changed since is seen in
+    /// its newest version).
+    pub fn get(&self, name: &str) -> Option<Arc<CachedJob>> {
+        let contents = self.contents();
+        contents
+            .all
+            .get(name)
+            .filter(|j| contents.visibility.shows(&j.record))
+            .cloned()
     }
 
     /// Replaces every job (a complete list) and publishes a new snapshot.
@@ -310,7 +314,10 @@ mod tests {
         assert_eq!((names(&filtered), filtered.total), (vec!["c", "d"], 3));
         let beyond = snapshot.page(&query(&[("page", "9")]));
         assert_eq!((beyond.jobs.len(), beyond.total), (0, 4));
-        assert!(snapshot.get("h").is_none(), "hidden job is not served");
+        assert!(cache.get("h").is_none(), "hidden job is not served");
+        assert!(cache.get("a").is_some());
+        assert_eq!(snapshot.repos().len(), 0);
+        assert_eq!(snapshot.job_names(), ["ci-a", "ci-b"]);
         assert_eq!(cache.cached_count(), 5);
     }
 
@@ -321,10 +328,15 @@ mod tests {
         cache.upsert(CachedJob::new(job("b", "ci-b", 2, false)));
         cache.remove("a");
         assert_eq!(cache.snapshot().len(), 1);
-        assert!(cache.snapshot().get("a").is_some());
+        assert_eq!(cache.snapshot().jobs()[0].record.name, "a");
         cache.publish();
         let after = cache.snapshot();
-        assert!(after.get("a").is_none() && after.get("b").is_some());
+        let names: Vec<&str> = after
+            .jobs()
+            .iter()
+            .map(|j| j.record.name.as_str())
+            .collect();
+        assert_eq!(names, ["b"]);
         assert!(after.generation() > before.generation());
         assert_eq!(
             before.len(),

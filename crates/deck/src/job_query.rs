@@ -211,17 +211,25 @@ pub fn job_name_matches(pattern: &str, name: &str) -> bool {
 /// Glob matching with `*` (any run of characters) and `?` (one character), as Prow's badge
 /// selector (Go's `filepath.Match` without character classes; job names hold no `/`).
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    if pattern.is_ascii() && name.is_ascii() {
+        // job names are ASCII: match bytes without allocating
+        return glob_matches_units(pattern.as_bytes(), name.as_bytes(), b'*', b'?');
+    }
     let pattern: Vec<char> = pattern.chars().collect();
     let name: Vec<char> = name.chars().collect();
+    glob_matches_units(&pattern, &name, '*', '?')
+}
+
+fn glob_matches_units<T: PartialEq + Copy>(pattern: &[T], name: &[T], star: T, one: T) -> bool {
     let (mut p, mut n) = (0, 0);
     let mut backtrack: Option<(usize, usize)> = None;
     while n < name.len() {
         match pattern.get(p) {
-            Some('*') => {
+            Some(c) if *c == star => {
                 backtrack = Some((p, n));
                 p += 1;
             }
-            Some(c) if *c == '?' || *c == name[n] => {
+            Some(c) if *c == one || *c == name[n] => {
                 p += 1;
                 n += 1;
             }
@@ -235,7 +243,7 @@ pub fn glob_matches(pattern: &str, name: &str) -> bool {
             },
         }
     }
-    pattern[p..].iter().all(|c| *c == '*')
+    pattern[p..].iter().all(|c| *c == star)
 }
 
 #[cfg(test)]
@@ -291,6 +299,8 @@ mod tests {
             ("a*b*c", "axxbyy", false),
             ("exact", "exact", true),
             ("exact", "exactly", false),
+            ("ü*", "über", true),
+            ("?ber", "über", true),
         ];
         for (pattern, name, expected) in cases {
             assert_eq!(glob_matches(pattern, name), expected, "{pattern} vs {name}");

@@ -18,6 +18,7 @@ pub mod job_links;
 pub mod job_query;
 pub mod job_record;
 pub mod log_render;
+pub mod metrics;
 pub mod pages;
 pub mod prowjob_watch;
 pub mod run_pod;

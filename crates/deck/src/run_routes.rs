@@ -24,9 +24,7 @@ pub const ARTIFACT_LIMIT: u64 = 100_000_000;
 fn find(state: &DeckState, name: &str) -> Result<Arc<CachedJob>, Error> {
     state
         .cache
-        .snapshot()
         .get(name)
-        .cloned()
         .ok_or_else(|| Error::NotFound(format!("ProwJob {name}")))
 }
 

@@ -122,6 +122,18 @@
     }
   }
 
+  function setupFilterForm() {
+    // leave empty filters out of the URL: /?state=failure rather than /?type=&state=failure&...
+    for (const form of document.querySelectorAll("form.filters")) {
+      form.addEventListener("submit", () => {
+        for (const field of form.querySelectorAll("input, select")) {
+          if (field.name && field.value === "") field.disabled = true;
+        }
+        setTimeout(() => { for (const field of form.querySelectorAll("[disabled]")) field.disabled = false; }, 0);
+      });
+    }
+  }
+
   function setupJobList() {
     const tbody = document.getElementById("job-rows");
     if (!tbody || !tbody.dataset.refresh) return;
@@ -253,6 +265,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     updateTimes();
     setInterval(() => updateTimes(), REFRESH_MS);
+    setupFilterForm();
     setupJobList();
     setupLog();
   });
