@@ -19,11 +19,57 @@ use crate::options::GcsUploadOptions;
 /// client libraries read it.
 pub const STORAGE_EMULATOR_HOST: &str = "STORAGE_EMULATOR_HOST";
 
+/// Where objects are written.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// An object_store store (GCS and S3 through their XML/REST APIs, local directories).
+    Store(Arc<dyn ObjectStore>),
+    /// A GCS emulator, written through the JSON API's media uploads: emulators such as
+    /// fake-gcs-server do not implement the XML API object_store's GCS client speaks.
+    GcsEmulator(GcsEmulator),
+}
+
+/// A GCS emulator's JSON API.
+#[derive(Clone, Debug)]
+pub struct GcsEmulator {
+    /// Base URL, e.g. `http://127.0.0.1:4443`.
+    pub base_url: String,
+    /// Bucket name.
+    pub bucket: String,
+    /// HTTP client.
+    pub client: reqwest::Client,
+}
+
+impl GcsEmulator {
+    /// The media-upload URL for `name` (`/upload/storage/v1/b/<bucket>/o?uploadType=media`).
+    pub fn upload_url(&self, name: &str) -> String {
+        format!(
+            "{}/upload/storage/v1/b/{}/o?uploadType=media&name={}",
+            self.base_url,
+            percent_encode(&self.bucket),
+            percent_encode(name)
+        )
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// An opened bucket.
 #[derive(Clone, Debug)]
 pub struct Bucket {
-    /// The store.
-    pub store: Arc<dyn ObjectStore>,
+    /// Where objects go.
+    pub backend: Backend,
     /// Path inside the store that every object path starts with (from `gs://name/dir`).
     pub root: String,
     /// Whether the store accepts object attributes such as the content type.
@@ -64,7 +110,7 @@ fn local_dir(bucket: &str, dir: &str) -> Result<Bucket, Error> {
     std::fs::create_dir_all(dir).map_err(|e| open_error(bucket, e))?;
     let store = LocalFileSystem::new_with_prefix(dir).map_err(|e| open_error(bucket, e))?;
     Ok(Bucket {
-        store: Arc::new(store),
+        backend: Backend::Store(Arc::new(store)),
         root: String::new(),
         supports_attributes: false,
     })
@@ -84,6 +130,20 @@ pub fn open_bucket(options: &GcsUploadOptions) -> Result<Bucket, Error> {
         return local_dir(bucket, dir);
     }
     let parsed = StorageBucket::parse(bucket);
+    if parsed.provider == "gs"
+        && let Ok(host) = std::env::var(STORAGE_EMULATOR_HOST)
+        && !host.is_empty()
+    {
+        return Ok(Bucket {
+            backend: Backend::GcsEmulator(GcsEmulator {
+                base_url: emulator_url(&host),
+                bucket: parsed.name.clone(),
+                client: reqwest::Client::new(),
+            }),
+            root: parsed.path,
+            supports_attributes: true,
+        });
+    }
     let store: Arc<dyn ObjectStore> = match parsed.provider.as_str() {
         "gs" => Arc::new(open_gcs(
             &parsed.name,
@@ -101,7 +161,7 @@ pub fn open_bucket(options: &GcsUploadOptions) -> Result<Bucket, Error> {
         }
     };
     Ok(Bucket {
-        store,
+        backend: Backend::Store(store),
         root: parsed.path,
         supports_attributes: true,
     })
@@ -121,14 +181,7 @@ fn open_gcs(
     credentials_file: &str,
 ) -> Result<object_store::gcp::GoogleCloudStorage, Error> {
     let mut builder = GoogleCloudStorageBuilder::new().with_bucket_name(name);
-    if let Ok(host) = std::env::var(STORAGE_EMULATOR_HOST)
-        && !host.is_empty()
-    {
-        builder = builder
-            .with_base_url(&emulator_url(&host))
-            .with_skip_signature(true)
-            .with_client_options(object_store::ClientOptions::new().with_allow_http(true));
-    } else if !credentials_file.is_empty() {
+    if !credentials_file.is_empty() {
         builder = builder.with_service_account_path(credentials_file);
     }
     builder

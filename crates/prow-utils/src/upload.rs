@@ -23,7 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::Error;
 use crate::censor::Censorer;
 use crate::options::GcsUploadOptions;
-use crate::storage::{Bucket, open_bucket};
+use crate::storage::{Backend, Bucket, open_bucket};
 
 /// Bytes read from a file at a time.
 const READ_CHUNK: usize = 256 * 1024;
@@ -228,16 +228,76 @@ fn object_path(bucket: &Bucket, destination: &str) -> ObjectPath {
     ObjectPath::parse(&full).unwrap_or_else(|_| ObjectPath::from(full.as_str()))
 }
 
+/// The object's bytes as a stream of chunks: in memory, or read from the file (censored
+/// when asked) [`READ_CHUNK`] bytes at a time.
+fn content_stream(
+    source: &UploadSource,
+) -> futures::stream::BoxStream<'static, std::io::Result<bytes::Bytes>> {
+    match source {
+        UploadSource::Bytes(data) => {
+            futures::stream::once(futures::future::ready(Ok(bytes::Bytes::from(data.clone()))))
+                .boxed()
+        }
+        UploadSource::File { path, censorer } => {
+            struct Reading {
+                path: PathBuf,
+                file: Option<tokio::fs::File>,
+                censorer: Option<Arc<Censorer>>,
+                pending: Vec<u8>,
+                done: bool,
+            }
+            let state = Reading {
+                path: path.clone(),
+                file: None,
+                censorer: censorer.clone(),
+                pending: Vec::new(),
+                done: false,
+            };
+            futures::stream::try_unfold(state, |mut state| async move {
+                if state.done {
+                    return Ok(None);
+                }
+                if state.file.is_none() {
+                    state.file = Some(tokio::fs::File::open(&state.path).await?);
+                }
+                let mut buffer = vec![0u8; READ_CHUNK];
+                let n = match state.file.as_mut() {
+                    Some(file) => file.read(&mut buffer).await?,
+                    None => 0,
+                };
+                let out = match state.censorer.clone() {
+                    Some(censorer) => {
+                        // Same hold-back as CensorStream, owned so it can live in the state.
+                        state.pending.extend_from_slice(&buffer[..n]);
+                        censorer.censor_in_place(&mut state.pending);
+                        if n == 0 {
+                            state.done = true;
+                            std::mem::take(&mut state.pending)
+                        } else {
+                            let keep = (censorer.longest_secret() - 1).min(state.pending.len());
+                            let tail = state.pending.split_off(state.pending.len() - keep);
+                            std::mem::replace(&mut state.pending, tail)
+                        }
+                    }
+                    None => {
+                        state.done = n == 0;
+                        buffer.truncate(n);
+                        buffer
+                    }
+                };
+                Ok(Some((bytes::Bytes::from(out), state)))
+            })
+            .boxed()
+        }
+    }
+}
+
 async fn upload_one(
     bucket: &Bucket,
     destination: &str,
     source: &UploadSource,
     media_types: &BTreeMap<String, String>,
 ) -> Result<(), Error> {
-    let upload_error = |source| Error::Upload {
-        path: destination.to_owned(),
-        source,
-    };
     let io_error = |e: std::io::Error| Error::Upload {
         path: destination.to_owned(),
         source: object_store::Error::Generic {
@@ -245,50 +305,59 @@ async fn upload_one(
             source: Box::new(e),
         },
     };
-    let mut writer = BufWriter::with_capacity(
-        bucket.store.clone(),
-        object_path(bucket, destination),
-        WRITER_CAPACITY,
-    );
-    if bucket.supports_attributes
-        && let Some(content_type) = content_type(destination, media_types)
-    {
-        let mut attributes = Attributes::new();
-        attributes.insert(Attribute::ContentType, content_type.into());
-        writer = writer.with_attributes(attributes);
-    }
-    let result = async {
-        match source {
-            UploadSource::Bytes(bytes) => writer.write_all(bytes).await.map_err(io_error)?,
-            UploadSource::File { path, censorer } => {
-                let mut file = tokio::fs::File::open(path).await.map_err(io_error)?;
-                let mut buffer = vec![0u8; READ_CHUNK];
-                let mut stream = censorer.as_deref().map(Censorer::stream);
-                loop {
-                    let n = file.read(&mut buffer).await.map_err(io_error)?;
-                    if n == 0 {
-                        break;
-                    }
-                    match stream.as_mut() {
-                        Some(stream) => {
-                            let out = stream.push(&buffer[..n]);
-                            writer.write_all(&out).await.map_err(io_error)?;
-                        }
-                        None => writer.write_all(&buffer[..n]).await.map_err(io_error)?,
-                    }
+    let content_type = bucket
+        .supports_attributes
+        .then(|| content_type(destination, media_types))
+        .flatten();
+    let mut chunks = content_stream(source);
+    match &bucket.backend {
+        Backend::Store(store) => {
+            let mut writer = BufWriter::with_capacity(
+                store.clone(),
+                object_path(bucket, destination),
+                WRITER_CAPACITY,
+            );
+            if let Some(content_type) = content_type {
+                let mut attributes = Attributes::new();
+                attributes.insert(Attribute::ContentType, content_type.into());
+                writer = writer.with_attributes(attributes);
+            }
+            let written = async {
+                while let Some(chunk) = chunks.next().await {
+                    writer.write_all(&chunk?).await?;
                 }
-                if let Some(stream) = stream {
-                    writer.write_all(&stream.finish()).await.map_err(io_error)?;
-                }
+                Ok::<(), std::io::Error>(())
+            }
+            .await;
+            if let Err(e) = written {
+                // Abandon the partial upload (a failed shutdown needs no abort).
+                let _ = writer.abort().await;
+                return Err(io_error(e));
+            }
+            writer.shutdown().await.map_err(io_error)
+        }
+        Backend::GcsEmulator(emulator) => {
+            let name = join_path(&[&bucket.root, destination]);
+            let mut request = emulator
+                .client
+                .post(emulator.upload_url(&name))
+                .body(reqwest::Body::wrap_stream(chunks));
+            if let Some(content_type) = content_type {
+                request = request.header(reqwest::header::CONTENT_TYPE, content_type);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| io_error(std::io::Error::other(e)))?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                let status = response.status();
+                let body = response.text().await.unwrap_or_default();
+                Err(io_error(std::io::Error::other(format!("{status}: {body}"))))
             }
         }
-        writer.shutdown().await.map_err(io_error)
     }
-    .await;
-    if result.is_err() {
-        let _ = writer.abort().await.map_err(upload_error);
-    }
-    result
 }
 
 /// Uploads every target (or, in dry-run mode, only logs them) (Prow's `completeUpload`).
