@@ -44,7 +44,7 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The watchdog: runs `chromedriver` in the background in this (new) process group and kills
 /// the whole group once its stdin (a pipe only the test process holds) reaches EOF.
 const WATCHDOG_SCRIPT: &str = r#"exec 3<&0
-"$@" </dev/null 3<&- &
+"$@" </dev/null 3<&- 2>&1 &
 child=$!
 trap '' TERM
 ( cat <&3 >/dev/null; kill -TERM 0 2>/dev/null; sleep 2; kill -KILL 0 2>/dev/null ) >/dev/null 2>&1 &
@@ -116,8 +116,24 @@ impl ChromeDriver {
         })
     }
 
-    /// Starts `chromedriver` on a free loopback port under the watchdog.
+    /// Starts `chromedriver` on a free loopback port under the watchdog (three attempts: a
+    /// busy machine occasionally loses one).
     pub fn start() -> Result<Self> {
+        let mut attempt = 1;
+        loop {
+            match Self::start_once() {
+                Ok(driver) => return Ok(driver),
+                Err(e) if attempt < 3 => {
+                    eprintln!("chromedriver attempt {attempt} failed: {e}");
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn start_once() -> Result<Self> {
         for binary in [CHROMEDRIVER, CHROMIUM] {
             if !Path::new(binary).exists() {
                 return Err(WebDriverError::Start(format!("{binary} does not exist")));
@@ -208,14 +224,16 @@ fn read_port(stdout: impl Read + Send + 'static) -> Result<u16> {
     std::thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
         let mut line = String::new();
+        let mut seen = String::new();
         loop {
             line.clear();
             match reader.read_line(&mut line) {
                 Ok(0) | Err(_) => {
-                    let _ = tx.send(None);
+                    let _ = tx.send(Err(seen));
                     return;
                 }
                 Ok(_) => {
+                    seen.push_str(&line);
                     // The first line says `... on port 0`; the one that counts says
                     // `ChromeDriver was started successfully on port N.`
                     if let Some(port) = line
@@ -224,7 +242,7 @@ fn read_port(stdout: impl Read + Send + 'static) -> Result<u16> {
                         .rsplit_once("started successfully on port ")
                         .and_then(|(_, port)| port.parse::<u16>().ok())
                     {
-                        let _ = tx.send(Some(port));
+                        let _ = tx.send(Ok(port));
                         break;
                     }
                 }
@@ -234,10 +252,10 @@ fn read_port(stdout: impl Read + Send + 'static) -> Result<u16> {
         let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
     match rx.recv_timeout(STARTUP_TIMEOUT) {
-        Ok(Some(port)) => Ok(port),
-        Ok(None) => Err(WebDriverError::Start(
-            "chromedriver exited before printing its port".into(),
-        )),
+        Ok(Ok(port)) => Ok(port),
+        Ok(Err(output)) => Err(WebDriverError::Start(format!(
+            "chromedriver exited before printing its port; it said: {output:?}"
+        ))),
         Err(_) => Err(WebDriverError::Timeout(
             STARTUP_TIMEOUT,
             "chromedriver to print its port".into(),
