@@ -256,6 +256,8 @@ impl DeckProcess {
 /// Latency samples of one phase.
 struct Samples {
     latencies: Vec<Duration>,
+    /// (index into the paths, latency) of every request.
+    by_path: Vec<(usize, Duration)>,
     bytes: usize,
     elapsed: Duration,
 }
@@ -287,6 +289,33 @@ impl Samples {
     }
 }
 
+impl Samples {
+    /// The `top` paths with the highest median latency: where the time goes.
+    fn report_slowest_paths(&self, paths: &[String], top: usize) {
+        let mut per_path: std::collections::BTreeMap<usize, Vec<Duration>> = Default::default();
+        for (index, latency) in &self.by_path {
+            per_path.entry(*index).or_default().push(*latency);
+        }
+        let mut medians: Vec<(Duration, Duration, usize, usize)> = per_path
+            .into_iter()
+            .map(|(index, mut latencies)| {
+                latencies.sort();
+                let n = latencies.len();
+                (latencies[n / 2], latencies[n - 1], n, index)
+            })
+            .collect();
+        medians.sort_by_key(|m| std::cmp::Reverse(m.0));
+        for (median, max, n, index) in medians.into_iter().take(top) {
+            println!(
+                "    slow: {} median {:.2} ms, max {:.2} ms ({n} requests)",
+                paths[index],
+                ms(median),
+                ms(max)
+            );
+        }
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -313,6 +342,7 @@ async fn load(
             (http.clone(), next.clone(), base.to_owned(), paths.to_vec());
         tasks.spawn(async move {
             let mut latencies = Vec::new();
+            let mut by_path = Vec::new();
             let mut bytes = 0usize;
             while Instant::now() < deadline {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -325,22 +355,25 @@ async fn load(
                 let status = response.status();
                 let body = response.bytes().await?;
                 latencies.push(sent.elapsed());
+                by_path.push((i % paths.len(), sent.elapsed()));
                 if !status.is_success() {
                     anyhow::bail!("{url}: {status}");
                 }
                 bytes += body.len();
             }
-            Ok::<_, anyhow::Error>((latencies, bytes))
+            Ok::<_, anyhow::Error>((latencies, by_path, bytes))
         });
     }
     let mut samples = Samples {
         latencies: Vec::new(),
+        by_path: Vec::new(),
         bytes: 0,
         elapsed: Duration::ZERO,
     };
     while let Some(result) = tasks.join_next().await {
-        let (latencies, bytes) = result??;
+        let (latencies, by_path, bytes) = result??;
         samples.latencies.extend(latencies);
+        samples.by_path.extend(by_path);
         samples.bytes += bytes;
     }
     samples.elapsed = started.elapsed();
@@ -544,6 +577,7 @@ async fn main() -> anyhow::Result<()> {
         load(&deck.url, paths, 1, 2, 200).await?; // warm-up
         let single = load(&deck.url, paths, 1, seconds, max_requests).await?;
         single.report(&format!("{label} (1 client)"));
+        single.report_slowest_paths(paths, 5);
         let loaded = load(&deck.url, paths, concurrency, seconds, max_requests).await?;
         loaded.report(&format!("{label} ({concurrency} clients)"));
     }
