@@ -5,3 +5,6 @@ prow_rs_cache="${PROW_RS_CACHE:-$HOME/.cache/prow-rs}"
 rust_key="$(rustc --version | tr -c 'A-Za-z0-9.\n' '-' )"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$prow_rs_cache/target/$rust_key}"
 export PROW_RS_CACHE="$prow_rs_cache"
+# Incremental compilation pays off for edit-compile loops, not for whole-workspace test runs,
+# and its files grow by gigabytes per crate version; off unless asked for.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"

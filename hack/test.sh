@@ -12,6 +12,10 @@ PROW_RS_GCS_TOOLS_DIR="$(hack/build-tools.sh gcs)"
 export PROW_RS_GCS_TOOLS_DIR
 echo "using the object-storage API server (gofakes3) from $PROW_RS_GCS_TOOLS_DIR" >&2
 
+PROW_RS_HELM_TOOLS_DIR="$(hack/build-tools.sh helm)"
+export PROW_RS_HELM_TOOLS_DIR
+echo "using helm from $PROW_RS_HELM_TOOLS_DIR" >&2
+
 # deck's browser tests drive Debian's chromium through chromedriver (no-op when installed).
 hack/install-chromium.sh
 
