@@ -243,6 +243,40 @@ impl Harness {
         self.send("issue_comment", payload).await;
     }
 
+    /// A review as GitHub would have it: stored by the fake, then delivered as a webhook.
+    async fn review(&self, author: &str, state: &str, body: &str) {
+        {
+            let mut github = self.github.state();
+            let id = github.allocate_id();
+            github.repos[0].reviews.push(
+                serde_json::from_value(json!({
+                    "id": id, "pull_number": PR, "user": author, "state": state.to_uppercase(),
+                    "body": body, "commit_id": HEAD_1, "submitted_at": rfc3339_now()
+                }))
+                .expect("review"),
+            );
+        }
+        let payload =
+            PayloadEdit::new(payload("pull_request_review", "submitted").expect("payload"))
+                .expect("parse")
+                .repo(ORG, REPO)
+                .number(PR)
+                .comment_body(body)
+                .sender(author)
+                .set("/review/state", json!(state))
+                .set("/pull_request/user/login", json!(AUTHOR))
+                .set("/pull_request/base/sha", json!(BASE_SHA))
+                .set("/pull_request/base/ref", json!("main"))
+                .set("/pull_request/state", json!("open"))
+                .set(
+                    "/pull_request/html_url",
+                    json!(format!("{}/{ORG}/{REPO}/pull/{PR}", self.github.url())),
+                )
+                .into_bytes()
+                .expect("bytes");
+        self.send("pull_request_review", payload).await;
+    }
+
     async fn pull_request(&self, action: &str, head: &str) {
         let assignees: Vec<serde_json::Value> = {
             let mut state = self.github.state();
@@ -601,4 +635,87 @@ async fn verify_owners_flags_invalid_and_untrusted_owners() {
         "{:?}",
         h.comments()
     );
+}
+
+#[tokio::test]
+async fn reviews_act_as_lgtm_and_approval() {
+    let extra = format!("lgtm:\n- repos: [{ORG}]\n  review_acts_as_lgtm: true\n");
+    let h = Harness::start(
+        &plugins_yaml(&extra),
+        state(&["pkg/greet.go", "main.go"], &[]),
+    )
+    .await;
+
+    h.review(PKG_APPROVER, "approved", "").await;
+    assert!(
+        h.labels().contains(&"lgtm".to_string()),
+        "an approving review acts as /lgtm"
+    );
+    assert!(
+        !h.labels().contains(&"approved".to_string()),
+        "pkg/ alone is not enough"
+    );
+
+    h.review(ROOT_APPROVER, "approved", "Looks right.").await;
+    assert!(
+        h.labels().contains(&"approved".to_string()),
+        "approving reviews approve"
+    );
+    let notes = notifiers(&h);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("[APPROVALNOTIFIER] This PR is **APPROVED**"),
+        "{}",
+        notes[0]
+    );
+
+    h.review(ROOT_APPROVER, "changes_requested", "Wait.").await;
+    assert!(
+        !h.labels().contains(&"lgtm".to_string()),
+        "changes requested removes lgtm"
+    );
+    assert!(
+        !h.labels().contains(&"approved".to_string()),
+        "and cancels the approval"
+    );
+
+    // A review whose body is a command counts as the command.
+    h.review(ROOT_REVIEWER, "commented", "/lgtm").await;
+    assert!(h.labels().contains(&"lgtm".to_string()));
+}
+
+#[tokio::test]
+async fn approved_added_by_a_human_is_kept() {
+    let h = Harness::start(&plugins_yaml(""), state(&["main.go"], &[])).await;
+    h.pull_request("opened", HEAD_1).await;
+    assert!(notifiers(&h)[0].starts_with("[APPROVALNOTIFIER] This PR is **NOT APPROVED**"));
+    h.github.state().repos[0].pulls[0]
+        .labels
+        .push("approved".to_string());
+    let payload = PayloadEdit::new(payload("pull_request", "labeled").expect("payload"))
+        .expect("parse")
+        .repo(ORG, REPO)
+        .number(PR)
+        .sender(ROOT_REVIEWER)
+        .set("/label", json!({"name": "approved", "color": "0ffa16"}))
+        .set("/pull_request/user/login", json!(AUTHOR))
+        .set("/pull_request/base/sha", json!(BASE_SHA))
+        .set("/pull_request/base/ref", json!("main"))
+        .set("/pull_request/state", json!("open"))
+        .set(
+            "/pull_request/html_url",
+            json!(format!("{}/{ORG}/{REPO}/pull/{PR}", h.github.url())),
+        )
+        .into_bytes()
+        .expect("bytes");
+    h.send("pull_request", payload).await;
+    assert!(h.labels().contains(&"approved".to_string()), "kept");
+    let note = &notifiers(&h)[0];
+    assert!(
+        note.contains("Approval requirements bypassed by manually added approval."),
+        "{note}"
+    );
+    // Later events keep honouring it.
+    h.pull_request("synchronize", HEAD_2).await;
+    assert!(h.labels().contains(&"approved".to_string()));
 }

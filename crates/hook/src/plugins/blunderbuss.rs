@@ -34,6 +34,10 @@ static CC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?mi)^/(un)?cc(( +@?[-/\w]+?)*)\s*$").unwrap_or_else(|e| unreachable!("{e}"))
 });
 
+/// Prow's `defaultBlunderbussReviewerCount`: reviewers requested when `request_count` is
+/// not set.
+pub const DEFAULT_REQUEST_COUNT: i64 = 2;
+
 /// A deterministic picker (xorshift), seeded per PR so a redelivery picks the same people.
 #[derive(Debug, Clone)]
 pub struct Picker(u64);
@@ -147,19 +151,16 @@ pub fn reviewers_to_request(
     number: u64,
 ) -> Vec<String> {
     let mut picker = Picker::new(number);
-    let mut reviewers = Vec::new();
-    let mut required = Vec::new();
-    if let Some(count) = config.request_count {
-        let count = usize::try_from(count).unwrap_or(0);
-        (reviewers, required) =
-            select_reviewers(owners, Source::Reviewers, author, files, count, &mut picker);
-        if reviewers.len() < count && !config.exclude_approvers {
-            let (approvers, _) =
-                select_reviewers(owners, Source::Approvers, author, files, count, &mut picker);
-            for approver in approvers {
-                if !reviewers.contains(&approver) {
-                    reviewers.push(approver);
-                }
+    let count = config.request_count.unwrap_or(DEFAULT_REQUEST_COUNT);
+    let count = usize::try_from(count).unwrap_or(0);
+    let (mut reviewers, required) =
+        select_reviewers(owners, Source::Reviewers, author, files, count, &mut picker);
+    if reviewers.len() < count && !config.exclude_approvers {
+        let (approvers, _) =
+            select_reviewers(owners, Source::Approvers, author, files, count, &mut picker);
+        for approver in approvers {
+            if !reviewers.contains(&approver) {
+                reviewers.push(approver);
             }
         }
     }
@@ -242,7 +243,10 @@ impl Plugin for Blunderbuss {
     }
 
     fn help(&self, config: &Loaded, _org_repo: Option<&str>) -> PluginHelp {
-        let count = plugin_config(config).blunderbuss.request_count.unwrap_or(0);
+        let count = plugin_config(config)
+            .blunderbuss
+            .request_count
+            .unwrap_or(DEFAULT_REQUEST_COUNT);
         PluginHelp {
             description: "The blunderbuss plugin automatically requests reviews from reviewers when a new PR is created. The reviewers are selected based on the reviewers specified in the OWNERS files that apply to the files modified by the PR.".into(),
             config: Some(format!(
@@ -295,6 +299,102 @@ impl Plugin for Blunderbuss {
                     .map_err(|e| PluginError::new(format!("blunderbuss: get the PR: {e}")))?;
                 self.request(services, config, c.org, c.repo, &pr).await
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::owners::OwnersFilenames;
+
+    fn owners() -> RepoOwners {
+        let files: BTreeMap<String, String> = [
+            (
+                "OWNERS",
+                "approvers: [root-a]\nreviewers: [root-r1, root-r2]\n",
+            ),
+            (
+                "pkg/OWNERS",
+                "approvers: [pkg-a]\nreviewers: [pkg-r, author]\nrequired_reviewers: [sec]\n",
+            ),
+            ("docs/OWNERS", "approvers: [docs-a]\n"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        RepoOwners::from_files(&files, &OwnersFilenames::default())
+    }
+
+    fn config(count: Option<i64>, max: Option<i64>, exclude_approvers: bool) -> BlunderbussConfig {
+        BlunderbussConfig {
+            request_count: count,
+            max_request_count: max,
+            exclude_approvers,
+            ..BlunderbussConfig::default()
+        }
+    }
+
+    #[test]
+    fn reviewer_selection_table() {
+        let owners = owners();
+        let files = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // (files, config, must contain, size)
+        let cases = [
+            // One per OWNERS file; the author is never asked; required reviewers added.
+            (
+                files(&["pkg/a.go"]),
+                config(Some(1), None, false),
+                vec!["pkg-r", "sec"],
+                2,
+            ),
+            // Default count 2: the leaf reviewer, then a parent reviewer.
+            (
+                files(&["pkg/a.go"]),
+                config(None, None, false),
+                vec!["pkg-r", "sec"],
+                3,
+            ),
+            // docs has no reviewers: root reviewers, then approvers fill in (as Prow, every
+            // approver drawn for the full count is added, so there may be more).
+            (
+                files(&["docs/x.md"]),
+                config(Some(3), None, false),
+                vec!["root-r1", "root-r2", "docs-a", "root-a"],
+                4,
+            ),
+            (
+                files(&["docs/x.md"]),
+                config(Some(3), None, true),
+                vec!["root-r1", "root-r2"],
+                2,
+            ),
+            // max_request_count caps the drawn reviewers, not the required ones.
+            (
+                files(&["pkg/a.go", "x.go"]),
+                config(Some(3), Some(1), false),
+                vec!["sec"],
+                2,
+            ),
+            (files(&["x.go"]), config(Some(0), None, false), vec![], 0),
+        ];
+        for (files, config, must, size) in cases {
+            let got = reviewers_to_request(&owners, &config, "author", &files, 7);
+            for login in &must {
+                assert!(
+                    got.iter().any(|g| g == login),
+                    "{files:?} {config:?}: {got:?}"
+                );
+            }
+            assert!(!got.iter().any(|g| g == "author"), "{got:?}");
+            assert_eq!(got.len(), size, "{files:?} {config:?}: {got:?}");
+            assert_eq!(
+                got,
+                reviewers_to_request(&owners, &config, "author", &files, 7),
+                "the same PR draws the same people"
+            );
         }
     }
 }
