@@ -719,3 +719,53 @@ async fn approved_added_by_a_human_is_kept() {
     h.pull_request("synchronize", HEAD_2).await;
     assert!(h.labels().contains(&"approved".to_string()));
 }
+
+#[tokio::test]
+async fn owners_files_are_read_once_per_commit() {
+    let github = FakeGitHub::start().await.expect("fake github");
+    github.load_state(state(&["pkg/greet.go"], &[]));
+    let client = GitHubClient::new(
+        ClientConfig {
+            endpoint: github.url(),
+            ..ClientConfig::default()
+        },
+        Credentials::Token(Secret::new("test-token")),
+    )
+    .expect("github client");
+    let contents_reads = || {
+        github
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("/contents/"))
+            .count()
+    };
+    let loader = OwnersLoader::new(1);
+    let names = hook::owners::OwnersFilenames::default();
+    let files = vec!["pkg/util/greet.go".to_string()];
+    let owners = loader
+        .load(&client, ORG, REPO, BASE_SHA, &names, &files)
+        .await
+        .expect("load");
+    assert_eq!(
+        owners.approvers("pkg/util/greet.go").set(),
+        [PKG_APPROVER.to_string(), ROOT_APPROVER.to_string()].into()
+    );
+    // OWNERS_ALIASES, pkg/util/OWNERS (absent), pkg/OWNERS, OWNERS.
+    assert_eq!(contents_reads(), 4);
+    loader
+        .load(&client, ORG, REPO, BASE_SHA, &names, &files)
+        .await
+        .expect("load");
+    assert_eq!(contents_reads(), 4, "cached, absent files included");
+    // Another commit evicts the first (capacity 1), so coming back reads again.
+    loader
+        .load(&client, ORG, REPO, HEAD_1, &names, &files)
+        .await
+        .expect("load");
+    assert_eq!(loader.cached_commits(), 1);
+    loader
+        .load(&client, ORG, REPO, BASE_SHA, &names, &files)
+        .await
+        .expect("load");
+    assert_eq!(contents_reads(), 12);
+}
