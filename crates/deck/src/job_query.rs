@@ -343,7 +343,9 @@ mod tests {
             ProwJobState::Success,
         );
         let all = [&pre, &post, &periodic, &batch];
-        let cases: &[(&[(&str, &str)], &[&JobRecord])] = &[
+        // (query pairs, matching records in order)
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a JobRecord]);
+        let cases: &[Case] = &[
             (&[], &all),
             (&[("type", "presubmit")], &[&pre]),
             (&[("repo", "k/infra")], &[&pre, &post]),
