@@ -251,3 +251,105 @@ async fn badge_svg(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Method, Request, StatusCode};
+    use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus, ProwJobType, Pull, Refs};
+    use tower::ServiceExt;
+
+    fn state() -> DeckState {
+        let mut spec = ProwJobSpec::new(ProwJobType::Presubmit, "pull-<i>unit</i>");
+        spec.refs = Some(Refs {
+            org: "k".into(),
+            repo: "infra".into(),
+            pulls: vec![Pull {
+                number: 1,
+                author: "mallory".into(),
+                title: "<script>alert(1)</script>".into(),
+                link: "javascript:alert(2)".into(),
+                ..Pull::default()
+            }],
+            ..Refs::default()
+        });
+        let mut job = ProwJob::new("visible", spec);
+        let mut status = ProwJobStatus::new(ProwJobState::Failure);
+        status.description = "<img src=x onerror=alert(3)>".into();
+        job.status = Some(status);
+        let mut hidden = ProwJobSpec::new(ProwJobType::Periodic, "secret");
+        hidden.hidden = true;
+        DeckState {
+            cache: JobCache::with_jobs(
+                crate::visibility::Visibility::default(),
+                [job, ProwJob::new("hidden", hidden)],
+            ),
+            settings: Arc::default(),
+            storage: Arc::default(),
+            clusters: None,
+            plugin_help: None,
+        }
+    }
+
+    async fn call(method: Method, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .expect("request");
+        let response = router(state()).oneshot(request).await.expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = to_bytes(response.into_body(), 1 << 24).await.expect("body");
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn job_page_escapes_everything_from_the_prowjob() {
+        let (status, headers, html) = call(Method::GET, "/job/visible").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
+        for raw in [
+            "<script>alert(1)",
+            "<img src=x",
+            "<i>unit</i>",
+            "javascript:",
+        ] {
+            assert!(!html.contains(raw), "{raw} must not reach the page");
+        }
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("&lt;img src=x onerror=alert(3)&gt;"));
+    }
+
+    #[tokio::test]
+    async fn hidden_runs_are_404_and_only_reads_are_routed() {
+        let cases = [
+            (Method::GET, "/job/hidden", StatusCode::NOT_FOUND),
+            (Method::GET, "/api/v1/jobs/hidden", StatusCode::NOT_FOUND),
+            (Method::GET, "/job-history/secret", StatusCode::NOT_FOUND),
+            (Method::HEAD, "/", StatusCode::OK),
+            (Method::POST, "/", StatusCode::METHOD_NOT_ALLOWED),
+            (
+                Method::DELETE,
+                "/api/v1/jobs/visible",
+                StatusCode::METHOD_NOT_ALLOWED,
+            ),
+            (Method::GET, "/static/deck.js", StatusCode::OK),
+            (Method::GET, "/static/nothing.js", StatusCode::NOT_FOUND),
+        ];
+        for (method, path, expected) in cases {
+            let (status, headers, _) = call(method.clone(), path).await;
+            assert_eq!(status, expected, "{method} {path}");
+            assert!(
+                headers.contains_key(header::CONTENT_SECURITY_POLICY),
+                "CSP on {method} {path}"
+            );
+        }
+        let (_, _, body) = call(Method::GET, "/prowjobs.js").await;
+        assert!(
+            body.contains("\"visible\"") && !body.contains("secret"),
+            "{body}"
+        );
+    }
+}
