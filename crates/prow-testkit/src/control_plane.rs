@@ -120,6 +120,7 @@ impl ControlPlane {
 
     /// Like [`ControlPlane::start`] with explicit binary and CRD directories.
     pub async fn start_with_tools(tools: &Path, crds_dir: &Path) -> Result<Self> {
+        crate::crypto::install_ring_provider();
         let started = Instant::now();
         let dir = tempfile::Builder::new()
             .prefix("prow-testkit-")
@@ -187,6 +188,7 @@ impl ControlPlane {
     /// # Panics
     /// When the control plane cannot be found, built or started: tests never silently skip.
     pub async fn shared() -> &'static ControlPlane {
+        crate::crypto::install_ring_provider();
         SHARED
             .get_or_init(|| async {
                 let runtime = SHARED_RUNTIME.get_or_init(|| {

@@ -148,6 +148,7 @@ impl FakeGitHub {
 
     /// Starts on `addr` (port 0 = any free port).
     pub async fn start_on(addr: SocketAddr) -> Result<Self, FakeGitHubError> {
+        crate::crypto::install_ring_provider();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| FakeGitHubError::Bind { addr, source })?;

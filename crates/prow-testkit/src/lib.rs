@@ -3,6 +3,7 @@
 //! sender.
 
 pub mod control_plane;
+pub mod crypto;
 pub mod fake_github;
 pub mod node_agent;
 pub mod webhook;

@@ -115,6 +115,7 @@ pub fn delivery_id() -> String {
 impl WebhookSender {
     /// A sender to `url` signing with `hmac_secret`, as a repository webhook.
     pub fn new(url: impl Into<String>, hmac_secret: impl Into<Vec<u8>>) -> Self {
+        crate::crypto::install_ring_provider();
         Self {
             url: url.into(),
             secret: hmac_secret.into(),

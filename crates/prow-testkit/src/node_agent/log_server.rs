@@ -87,7 +87,7 @@ pub async fn serve(
     cert: &CertAndKey,
     cancel: CancellationToken,
 ) -> Result<SocketAddr> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::crypto::install_ring_provider();
     let certs = CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::Tls(rustls::Error::General(e.to_string())))?;
