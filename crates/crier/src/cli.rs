@@ -45,7 +45,8 @@ pub struct Cli {
     #[arg(long, env = "REPORT_AGENT", default_value = "")]
     pub report_agent: String,
     /// Log GitHub writes instead of making them, and record nothing in the ProwJobs.
-    #[arg(long, env = "DRY_RUN")]
+    #[arg(long, env = "DRY_RUN", action = clap::ArgAction::Set, num_args = 0..=1,
+          default_value = "false", default_missing_value = "true")]
     pub dry_run: bool,
     /// Only handle these orgs (repeatable; with --github-enabled-repo: the union).
     #[arg(long = "github-enabled-org", value_name = "ORG")]

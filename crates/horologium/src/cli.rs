@@ -25,7 +25,8 @@ pub struct Cli {
     #[arg(long, env = "JOB_CONFIG_PATH")]
     pub job_config_path: Option<PathBuf>,
     /// Log the runs that would start instead of creating ProwJobs.
-    #[arg(long, env = "DRY_RUN")]
+    #[arg(long, env = "DRY_RUN", action = clap::ArgAction::Set, num_args = 0..=1,
+          default_value = "false", default_missing_value = "true")]
     pub dry_run: bool,
     /// Kubernetes client flags.
     #[command(flatten)]

@@ -26,7 +26,8 @@ pub struct Cli {
     #[arg(long, env = "JOB_CONFIG_PATH")]
     pub job_config_path: Option<PathBuf>,
     /// Log what would be deleted instead of deleting it.
-    #[arg(long, env = "DRY_RUN")]
+    #[arg(long, env = "DRY_RUN", action = clap::ArgAction::Set, num_args = 0..=1,
+          default_value = "false", default_missing_value = "true")]
     pub dry_run: bool,
     /// Kubernetes client flags.
     #[command(flatten)]
