@@ -3,9 +3,13 @@
 //! writes the exit code to the marker file (Prow's `pkg/entrypoint/run.go`).
 //!
 //! Exit codes and marker contents follow Prow: the process's exit code (-1 when a signal
-//! killed it), [`INTERNAL_ERROR_CODE`] (127) when it could not start or timed out,
+//! killed it), [`INTERNAL_ERROR_CODE`] (127) when it could not start,
 //! [`ABORTED_ERROR_CODE`] (130) when entrypoint itself was interrupted, and
 //! [`PREVIOUS_ERROR_CODE`] (1130) when `previous_marker` reported a failure.
+//!
+//! One deliberate difference: a test stopped at its `timeout` also ends with
+//! [`ABORTED_ERROR_CODE`], so its `finished.json` says ABORTED — the job did not fail, it was
+//! stopped. Prow writes 127 there, which reads as FAILURE.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -253,7 +257,7 @@ async fn execute_process(options: &EntrypointOptions) -> i32 {
     match ending {
         Ending::Exited(status) => exit_status_code(&status),
         Ending::TimedOut(status) if options.propagate_error_code => propagated(status),
-        Ending::TimedOut(_) => INTERNAL_ERROR_CODE,
+        Ending::TimedOut(_) => ABORTED_ERROR_CODE,
         Ending::Interrupted(status) if options.propagate_error_code => propagated(status),
         Ending::Interrupted(_) => ABORTED_ERROR_CODE,
     }

@@ -341,8 +341,9 @@ fn entrypoint_timeout_interrupts_then_kills_the_process_group() {
             entrypoint_options(dir.path(), &["sh", "-c", &script], "1s", "1s"),
         )],
     );
-    assert_eq!(output.status.code(), Some(127));
-    assert_eq!(read(&dir.path().join("marker-file.txt")), "127");
+    // prow-rs reports a timeout as aborted (130); Prow writes 127.
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(read(&dir.path().join("marker-file.txt")), "130");
     let log = read(&dir.path().join("process-log.txt"));
     assert!(log.starts_with("started\n"), "{log}");
     assert!(
@@ -376,8 +377,8 @@ fn entrypoint_timeout_interrupts_then_kills_the_process_group() {
     );
     assert_eq!(
         output.status.code(),
-        Some(127),
-        "a timeout is a failure even if the process exits 0"
+        Some(130),
+        "a timeout is an abort even if the process exits 0"
     );
     let log = read(&dir.path().join("process-log.txt"));
     assert!(log.contains("got INT"), "{log}");
