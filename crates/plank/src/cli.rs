@@ -1,5 +1,6 @@
 //! plank's flags (Prow's names where Prow has them) and its wiring.
 
+use prow_utils::decorate::DecorationOptions;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +43,11 @@ pub struct Cli {
     /// Burst of the Events client.
     #[arg(long, env = "PLANK_EVENTS_BURST", default_value_t = 10)]
     pub events_burst: u32,
+    /// Run the pod utilities of decorated jobs as `<PATH> <role>` (the `prow-utils` binary)
+    /// instead of through their images' entrypoints: for a single-machine install, where
+    /// containers run as host processes (`prow-local`). Unset: Prow's Pods exactly.
+    #[arg(long, env = "PLANK_UTILITY_PROGRAM", value_name = "PATH")]
+    pub utility_program: Option<PathBuf>,
     /// Do not publish Kubernetes Events.
     #[arg(long, env = "PLANK_NO_EVENTS")]
     pub no_events: bool,
@@ -134,6 +140,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         metrics,
         events,
         workers: cli.workers,
+        decoration: DecorationOptions {
+            utility_program: cli
+                .utility_program
+                .as_ref()
+                .map(|path| path.display().to_string()),
+            local_output_dir: None,
+        },
     };
     let stop = shutdown.clone();
     tasks.spawn("controller", async move {

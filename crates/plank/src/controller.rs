@@ -10,6 +10,7 @@
 //! status subresource, and plank waits until its cache shows a state change before it
 //! finishes, so a later reconcile never acts on a stale state.
 
+use prow_utils::decorate::DecorationOptions;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -91,6 +92,8 @@ pub struct PlankOptions {
     pub events: EventSink,
     /// Reconciles running at once.
     pub workers: u16,
+    /// How decorated jobs get the pod utilities.
+    pub decoration: DecorationOptions,
 }
 
 /// Shared by every reconcile.
@@ -102,6 +105,7 @@ struct Context {
     metrics: Metrics,
     events: EventSink,
     build_ids: BuildIds,
+    decoration: DecorationOptions,
     prowjob_namespace: String,
     pod_namespace: String,
     jobs: Store<ProwJob>,
@@ -206,6 +210,7 @@ pub async fn run_plank(options: PlankOptions, shutdown: CancellationToken) {
         metrics: options.metrics.clone(),
         events: options.events.clone(),
         build_ids: BuildIds::default(),
+        decoration: options.decoration.clone(),
         prowjob_namespace: prowjob_namespace.clone(),
         pod_namespace,
         jobs: job_reader.clone(),
@@ -450,7 +455,7 @@ async fn start_pod(
         build_id: build_id.clone(),
         ..current_status(job)
     });
-    let pod = match build_pod(&with_build, &settings.prow) {
+    let pod = match build_pod(&with_build, &settings.prow, &ctx.decoration) {
         Ok(pod) => pod,
         Err(error) => return fail_unprocessable(ctx, job, &error.to_string()).await,
     };

@@ -18,6 +18,15 @@ pub enum Error {
         #[source]
         source: prow_api::Error,
     },
+    /// The pod utilities could not be added to a decorated job's Pod.
+    #[error("ProwJob {name}: decoration: {source}")]
+    Decorate {
+        /// The ProwJob.
+        name: String,
+        /// Why.
+        #[source]
+        source: prow_utils::decorate::DecorateError,
+    },
     /// The job names a build cluster plank does not know (a terminal error).
     #[error("unknown build cluster alias {alias:?} (known: {known})")]
     UnknownBuildCluster {
@@ -101,6 +110,7 @@ impl Error {
         match self {
             Error::MissingPodSpec { .. } => "MissingPodSpec",
             Error::JobEnv { .. } => "JobEnv",
+            Error::Decorate { .. } => "Decorate",
             Error::UnknownBuildCluster { .. } => "UnknownBuildCluster",
             Error::UnknownJobQueue { .. } => "UnknownJobQueue",
             Error::GetPod { .. } => "GetPod",

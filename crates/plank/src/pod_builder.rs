@@ -8,6 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use prow_api::labels::{self, TEST_CONTAINER_NAME};
 use prow_api::{JobSpec, ProwJob, env_for_spec, labels_and_annotations_for_spec};
 
+use prow_utils::decorate::{DecorationOptions, decorate_pod_spec};
 use crate::Error;
 
 /// The value of `prow.k8s.io/plank-version` on every Pod plank creates.
@@ -28,7 +29,11 @@ const FALLBACK_TO_LOGS_ON_ERROR: &str = "FallbackToLogsOnError";
 /// - undecorated jobs: the job environment (`CI`, `JOB_SPEC`, `BUILD_ID`, ...) appended to
 ///   every container's env;
 /// - termination message policy `FallbackToLogsOnError` where unset.
-pub fn build_pod(job: &ProwJob, config: &prow_config::ProwConfig) -> Result<Pod, Error> {
+pub fn build_pod(
+    job: &ProwJob,
+    config: &prow_config::ProwConfig,
+    decoration: &DecorationOptions,
+) -> Result<Pod, Error> {
     let name = job.metadata.name.clone().unwrap_or_default();
     let mut spec: PodSpec = job
         .spec
@@ -69,20 +74,13 @@ pub fn build_pod(job: &ProwJob, config: &prow_config::ProwConfig) -> Result<Pod,
                 .extend(job_env.iter().cloned());
         }
     } else {
-        // DECORATION: jobs with `decorate: true` get the pod utilities here, from
-        // `prow_utils::decorate` (clonerefs, initupload, entrypoint, sidecar and their
-        // volumes), given `&mut spec`, `job` and the job environment `env`. Until that
-        // decorator lands, decorated jobs run undecorated: the job env is still needed.
-        for container in &mut spec.containers {
-            container
-                .env
-                .get_or_insert_with(Vec::new)
-                .extend(env.iter().map(|(name, value)| EnvVar {
-                    name: name.clone(),
-                    value: Some(value.clone()),
-                    value_from: None,
-                }));
-        }
+        // Decorated jobs: the pod utilities (clonerefs, initupload, entrypoint, sidecar
+        // and their volumes) as Prow's `decorate`, which also gives the test containers
+        // the job environment.
+        decorate_pod_spec(&mut spec, job, decoration).map_err(|source| Error::Decorate {
+            name: name.clone(),
+            source,
+        })?;
     }
 
     for container in spec
@@ -203,7 +201,7 @@ mod tests {
             pod_namespace: "test-pods".into(),
             ..prow_config::ProwConfig::default()
         };
-        let pod = build_pod(&job, &config).expect("pod");
+        let pod = build_pod(&job, &config, &DecorationOptions::default()).expect("pod");
 
         assert_eq!(pod.metadata.name.as_deref(), Some("pod"));
         assert_eq!(pod.metadata.namespace.as_deref(), Some("test-pods"));
@@ -308,6 +306,7 @@ mod tests {
             let pod = build_pod(
                 &presubmit(pod_spec.clone()),
                 &prow_config::ProwConfig::default(),
+                &DecorationOptions::default(),
             )
             .expect("pod");
             let spec = pod.spec.expect("spec");
@@ -323,18 +322,18 @@ mod tests {
     fn a_job_without_pod_spec_or_refs_cannot_be_built() {
         let mut job = presubmit(serde_json::json!({"containers": [{"name": "x"}]}));
         job.spec.pod_spec = None;
-        let err = build_pod(&job, &prow_config::ProwConfig::default()).expect_err("no spec");
+        let err = build_pod(&job, &prow_config::ProwConfig::default(), &DecorationOptions::default()).expect_err("no spec");
         assert_eq!(err.variant_name(), "MissingPodSpec");
         let mut job = presubmit(serde_json::json!({"containers": [{"name": "x"}]}));
         job.spec.refs = None;
-        let err = build_pod(&job, &prow_config::ProwConfig::default()).expect_err("no refs");
+        let err = build_pod(&job, &prow_config::ProwConfig::default(), &DecorationOptions::default()).expect_err("no refs");
         assert_eq!(err.variant_name(), "JobEnv");
     }
 
     #[test]
     fn build_id_comes_from_the_label_then_the_env() {
         let job = presubmit(serde_json::json!({"containers": [{"name": "x"}]}));
-        let mut pod = build_pod(&job, &prow_config::ProwConfig::default()).expect("pod");
+        let mut pod = build_pod(&job, &prow_config::ProwConfig::default(), &DecorationOptions::default()).expect("pod");
         assert_eq!(pod_build_id(&pod), "blabla");
         if let Some(labels) = pod.metadata.labels.as_mut() {
             labels.remove(labels::PROW_BUILD_ID);

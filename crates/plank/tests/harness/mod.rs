@@ -117,6 +117,7 @@ impl Setup {
             metrics: metrics.clone(),
             events,
             workers: 16,
+            decoration: Default::default(),
         };
         let stop = shutdown.clone();
         let task = tokio::spawn(async move {
