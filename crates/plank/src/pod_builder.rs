@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use prow_api::labels::{self, TEST_CONTAINER_NAME};
 use prow_api::{JobSpec, ProwJob, env_for_spec, labels_and_annotations_for_spec};
 
-use prow_utils::decorate::{DecorationOptions, decorate_pod_spec};
 use crate::Error;
+use prow_utils::decorate::{DecorationOptions, decorate_pod_spec};
 
 /// The value of `prow.k8s.io/plank-version` on every Pod plank creates.
 pub const PLANK_VERSION: &str = concat!("prow-rs-", env!("CARGO_PKG_VERSION"));
@@ -322,18 +322,33 @@ mod tests {
     fn a_job_without_pod_spec_or_refs_cannot_be_built() {
         let mut job = presubmit(serde_json::json!({"containers": [{"name": "x"}]}));
         job.spec.pod_spec = None;
-        let err = build_pod(&job, &prow_config::ProwConfig::default(), &DecorationOptions::default()).expect_err("no spec");
+        let err = build_pod(
+            &job,
+            &prow_config::ProwConfig::default(),
+            &DecorationOptions::default(),
+        )
+        .expect_err("no spec");
         assert_eq!(err.variant_name(), "MissingPodSpec");
         let mut job = presubmit(serde_json::json!({"containers": [{"name": "x"}]}));
         job.spec.refs = None;
-        let err = build_pod(&job, &prow_config::ProwConfig::default(), &DecorationOptions::default()).expect_err("no refs");
+        let err = build_pod(
+            &job,
+            &prow_config::ProwConfig::default(),
+            &DecorationOptions::default(),
+        )
+        .expect_err("no refs");
         assert_eq!(err.variant_name(), "JobEnv");
     }
 
     #[test]
     fn build_id_comes_from_the_label_then_the_env() {
         let job = presubmit(serde_json::json!({"containers": [{"name": "x"}]}));
-        let mut pod = build_pod(&job, &prow_config::ProwConfig::default(), &DecorationOptions::default()).expect("pod");
+        let mut pod = build_pod(
+            &job,
+            &prow_config::ProwConfig::default(),
+            &DecorationOptions::default(),
+        )
+        .expect("pod");
         assert_eq!(pod_build_id(&pod), "blabla");
         if let Some(labels) = pod.metadata.labels.as_mut() {
             labels.remove(labels::PROW_BUILD_ID);

@@ -482,7 +482,8 @@ async fn an_existing_pod_of_the_job_is_adopted_not_duplicated() {
     if let Some(status) = job.status.as_mut() {
         status.build_id = "1234567890".into();
     }
-    let pod = plank::pod_builder::build_pod(&job, &setup.settings.prow, &Default::default()).expect("pod");
+    let pod = plank::pod_builder::build_pod(&job, &setup.settings.prow, &Default::default())
+        .expect("pod");
     setup
         .pods
         .create(&kube::api::PostParams::default(), &pod)

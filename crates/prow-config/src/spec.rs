@@ -6,8 +6,8 @@ use prow_api::{ProwJobSpec, ProwJobType, Refs};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::LoadError;
 use crate::JobPodSpec;
+use crate::error::LoadError;
 use crate::jobs::{JobBase, Periodic, Postsubmit, Presubmit};
 
 /// The ProwJob spec of a presubmit for `refs` (the PR's base and pull): context, report
