@@ -6,11 +6,9 @@
 //! No Kubernetes is involved: these plugins never call it, so the services carry a client
 //! for an address nothing listens on.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use hook::config_watch::ConfigWatch;
 use hook::dispatch::Dispatcher;
 use hook::metrics::HookMetrics;
@@ -18,7 +16,7 @@ use hook::owners::OwnersLoader;
 use hook::plugin::Services;
 use hook::plugins::approve::Approve;
 use hook::plugins::blunderbuss::Blunderbuss;
-use hook::plugins::lgtm::{Lgtm, REMOVED_NOTIFICATION, TreeHashSource, tree_hash_comment};
+use hook::plugins::lgtm::{Lgtm, REMOVED_NOTIFICATION, tree_hash_comment};
 use hook::plugins::verify_owners::{INVALID_OWNERS, VerifyOwners};
 use hook::registry::PluginRegistry;
 use hook::server::{self, HookOptions};
@@ -51,25 +49,6 @@ const HEAD_1: &str = "1111111111111111111111111111111111111111";
 const HEAD_2: &str = "2222222222222222222222222222222222222222";
 const HEAD_3: &str = "3333333333333333333333333333333333333333";
 
-/// Commit → tree: HEAD_2 squashes HEAD_1 (same tree), HEAD_3 changes the code.
-struct FixedTrees;
-
-#[async_trait]
-impl TreeHashSource for FixedTrees {
-    async fn tree_hash(&self, _org: &str, _repo: &str, sha: &str) -> Result<String, String> {
-        let trees: HashMap<&str, &str> = [
-            (HEAD_1, "tree-aaaa"),
-            (HEAD_2, "tree-aaaa"),
-            (HEAD_3, "tree-bbbb"),
-        ]
-        .into();
-        trees
-            .get(sha)
-            .map(|t| t.to_string())
-            .ok_or_else(|| format!("no commit {sha}"))
-    }
-}
-
 fn state(files: &[&str], head_owners: &[(&str, &str)]) -> GitHubState {
     let mut contents = vec![
         json!({"path": "OWNERS_ALIASES", "ref": BASE_SHA,
@@ -98,6 +77,8 @@ fn state(files: &[&str], head_owners: &[(&str, &str)]) -> GitHubState {
                 collaborator(PKG_APPROVER), collaborator(PKG_REVIEWER), collaborator(BOT)
             ],
             "branches": [{"name": "main", "sha": BASE_SHA}],
+            // HEAD_2 squashes HEAD_1 (same tree), HEAD_3 changes the code.
+            "commit_trees": {HEAD_1: "tree-aaaa", HEAD_2: "tree-aaaa", HEAD_3: "tree-bbbb"},
             "labels": [
                 {"name": "lgtm"}, {"name": "approved"}, {"name": INVALID_OWNERS}
             ],
@@ -155,9 +136,7 @@ impl Harness {
         };
         let owners = Arc::new(OwnersLoader::default());
         let mut registry = PluginRegistry::new();
-        registry.register(Arc::new(
-            Lgtm::new(Arc::clone(&owners)).with_tree_hashes(Arc::new(FixedTrees)),
-        ));
+        registry.register(Arc::new(Lgtm::new(Arc::clone(&owners))));
         registry.register(Arc::new(Approve::new(Arc::clone(&owners))));
         registry.register(Arc::new(Blunderbuss::new(Arc::clone(&owners))));
         registry.register(Arc::new(VerifyOwners));

@@ -335,6 +335,9 @@ impl<G: GitHub> GitHub for DryRunGitHub<G> {
     async fn get_ref(&self, org: &str, repo: &str, git_ref: &str) -> Result<GitRef> {
         self.inner.get_ref(org, repo, git_ref).await
     }
+    async fn get_commit_tree(&self, org: &str, repo: &str, sha: &str) -> Result<String> {
+        self.inner.get_commit_tree(org, repo, sha).await
+    }
 }
 
 fn placeholder_check_run(id: u64, request: &CheckRunRequest) -> CheckRun {

@@ -199,4 +199,6 @@ pub trait GitHub: Send + Sync {
     ) -> Result<Option<Vec<u8>>>;
     /// A git reference such as `heads/main` or `tags/v1.0`.
     async fn get_ref(&self, org: &str, repo: &str, git_ref: &str) -> Result<GitRef>;
+    /// The tree SHA of commit `sha` (`commit.tree.sha` of Prow's `GetSingleCommit`).
+    async fn get_commit_tree(&self, org: &str, repo: &str, sha: &str) -> Result<String>;
 }

@@ -10,10 +10,9 @@
 //! approvers and reviewers OWNERS files name for the changed files instead. Refusals are
 //! answered with Prow's words, quoting the command.
 //!
-//! Not as Prow: the GitHub client has no call for a commit's tree, so the tree hash comes
-//! from a [`TreeHashSource`] given with [`Lgtm::with_tree_hashes`]; without one,
-//! `store_tree_hash` records an empty hash and every push removes `lgtm` (what Prow does when
-//! it cannot read the commit).
+//! The tree hash is the pushed commit's `commit.tree.sha` (`GitHub::get_commit_tree`); when
+//! it cannot be read, an empty hash is recorded and the next push removes `lgtm` (what Prow
+//! does when it cannot read the commit).
 
 pub mod pr_comment;
 
@@ -98,13 +97,6 @@ pub fn skip_collaborators(config: &Loaded, org: &str, repo: &str) -> bool {
         .any(|e| e == org || *e == full)
 }
 
-/// Where the tree hash of a commit comes from (Prow's `GetSingleCommit(...).Commit.Tree.SHA`).
-#[async_trait]
-pub trait TreeHashSource: Send + Sync {
-    /// The tree SHA of commit `sha` of `org/repo`.
-    async fn tree_hash(&self, org: &str, repo: &str, sha: &str) -> Result<String, String>;
-}
-
 /// One `/lgtm`-like request.
 struct Request<'a> {
     org: &'a str,
@@ -122,40 +114,30 @@ struct Request<'a> {
 #[derive(Clone)]
 pub struct Lgtm {
     owners: Arc<OwnersLoader>,
-    tree_hashes: Option<Arc<dyn TreeHashSource>>,
 }
 
 impl std::fmt::Debug for Lgtm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lgtm")
-            .field("tree_hashes", &self.tree_hashes.is_some())
-            .finish()
+        f.debug_struct("Lgtm").finish()
     }
 }
 
 impl Lgtm {
     /// An lgtm plugin reading OWNERS through `owners`.
     pub fn new(owners: Arc<OwnersLoader>) -> Self {
-        Lgtm {
-            owners,
-            tree_hashes: None,
-        }
+        Lgtm { owners }
     }
 
-    /// Reads tree hashes for `store_tree_hash` from `source`.
-    pub fn with_tree_hashes(mut self, source: Arc<dyn TreeHashSource>) -> Self {
-        self.tree_hashes = Some(source);
-        self
-    }
-
-    async fn tree_hash(&self, org: &str, repo: &str, sha: &str) -> String {
-        match &self.tree_hashes {
-            None => String::new(),
-            Some(source) => source.tree_hash(org, repo, sha).await.unwrap_or_else(|e| {
+    /// The tree SHA of commit `sha`, or empty when GitHub cannot tell (logged).
+    async fn tree_hash(services: &Services, org: &str, repo: &str, sha: &str) -> String {
+        services
+            .github
+            .get_commit_tree(org, repo, sha)
+            .await
+            .unwrap_or_else(|e| {
                 tracing::error!(error = %e, sha, "lgtm: cannot read the commit's tree");
                 String::new()
-            }),
-        }
+            })
     }
 
     /// Deletes the bot's comments that `matches` (Prow's comment pruner).
@@ -294,7 +276,7 @@ impl Lgtm {
                 .map_err(|e| fail("add lgtm", &e))?;
             if !self.sticky(services, &opts, r.issue_author, r.org).await {
                 if opts.store_tree_hash {
-                    let tree = self.tree_hash(r.org, r.repo, &pr.head.sha).await;
+                    let tree = Self::tree_hash(services, r.org, r.repo, &pr.head.sha).await;
                     github
                         .create_issue_comment(r.org, r.repo, r.number, &tree_hash_comment(&tree))
                         .await
@@ -395,7 +377,7 @@ impl Lgtm {
             if let Some(last) = last_tree_hash(&comments, &services.bot_login)
                 && !last.is_empty()
             {
-                let tree = self.tree_hash(org, repo, &pr.head.sha).await;
+                let tree = Self::tree_hash(services, org, repo, &pr.head.sha).await;
                 if tree == last {
                     tracing::info!(tree = %tree, "lgtm: keeping the label, the tree is unchanged");
                     return Ok(());

@@ -820,6 +820,31 @@ impl GitHub for GitHubClient {
         ))
         .await
     }
+
+    async fn get_commit_tree(&self, org: &str, repo: &str, sha: &str) -> Result<String> {
+        #[derive(serde::Deserialize)]
+        struct Tree {
+            sha: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Commit {
+            tree: Tree,
+        }
+        #[derive(serde::Deserialize)]
+        struct SingleCommit {
+            commit: Commit,
+        }
+        let single: SingleCommit = self
+            .fetch(Call::new(
+                "get_commit_tree",
+                Method::GET,
+                "/repos/{owner}/{repo}/commits/{ref}",
+                format!("{}/commits/{}", repo_path(org, repo), segments(sha)),
+                Some(org),
+            ))
+            .await?;
+        Ok(single.commit.tree.sha)
+    }
 }
 
 #[cfg(test)]

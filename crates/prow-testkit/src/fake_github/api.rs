@@ -346,6 +346,7 @@ fn repo_endpoint(
         (_, ["labels", ..]) => repo_labels(state, urls, req, index, &rest[1..]),
         ("POST", ["statuses", sha]) => create_status(state, urls, req, index, sha),
         ("GET", ["commits", git_ref, tail]) => commit_reads(state, urls, index, git_ref, tail),
+        ("GET", ["commits", git_ref]) => single_commit(state, index, git_ref),
         (_, ["check-runs", ..]) => check_runs(state, urls, req, index, &rest[1..]),
         ("GET", ["contents", path @ ..]) if !path.is_empty() => {
             let repo = &state.repos[index];
@@ -1126,6 +1127,21 @@ fn create_status(
         .last()
         .map(|s| render::status(state, urls, repo, s));
     Reply::created(view.unwrap_or(Value::Null))
+}
+
+/// `GET /repos/{o}/{r}/commits/{ref}`: the commit with its tree (only `sha` and
+/// `commit.tree.sha` are modelled).
+fn single_commit(state: &GitHubState, index: usize, git_ref: &str) -> Reply {
+    use sha1::Digest;
+    let repo = &state.repos[index];
+    let Some(sha) = repo.resolve_sha(git_ref) else {
+        return Reply::error(422, &format!("No commit found for SHA: {git_ref}"));
+    };
+    let tree = repo.commit_trees.get(&sha).cloned().unwrap_or_else(|| {
+        let digest = sha1::Sha1::digest(format!("tree of {sha}").as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    Reply::ok(json!({"sha": sha, "commit": {"tree": {"sha": tree}}}))
 }
 
 fn commit_reads(

@@ -147,6 +147,10 @@ pub struct Repo {
     pub statuses: Vec<CommitStatus>,
     /// Check runs, oldest first.
     pub check_runs: Vec<CheckRun>,
+    /// Tree SHA of a commit, by commit SHA (`GET /repos/{o}/{r}/commits/{sha}` answers
+    /// `commit.tree.sha`); a commit not listed gets a tree SHA derived from its own SHA, so
+    /// two different commits never share a tree unless the state says so.
+    pub commit_trees: std::collections::BTreeMap<String, String>,
 }
 
 /// A collaborator and their permission.
