@@ -10,16 +10,17 @@ use std::process::Command;
 use deploy_checks::repo_root;
 use serde_json::Value;
 
-const BINARIES: &[(&str, &str)] = &[
-    ("hook", "hook"),
-    ("plank", "plank"),
-    ("crier", "crier"),
-    ("horologium", "horologium"),
-    ("sinker", "sinker"),
-    ("deck", "deck"),
-    ("branch-protector", "branch-protector"),
-    ("prowctl", "prowctl"),
-    ("prow-utils", "prow-utils"),
+/// The binaries in the `prow-rs` image (package name = binary name).
+const BINARIES: &[&str] = &[
+    "hook",
+    "plank",
+    "crier",
+    "horologium",
+    "sinker",
+    "deck",
+    "branch-protector",
+    "prowctl",
+    "prow-utils",
 ];
 
 fn bin_dir() -> PathBuf {
@@ -53,13 +54,7 @@ fn blob(layout: &Path, digest: &str) -> PathBuf {
 
 #[test]
 fn every_image_runs_its_binaries_from_its_own_root_filesystem() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build.arg("build").arg("--bins").current_dir(repo_root());
-    for (package, _) in BINARIES {
-        build.args(["-p", package]);
-    }
-    run(&mut build);
+    prow_testkit::workspace_binaries::ensure_built(&bin_dir(), BINARIES);
 
     let work = tempfile::tempdir().expect("tempdir");
     let layout = work.path().join("layout");
@@ -121,7 +116,7 @@ fn every_image_runs_its_binaries_from_its_own_root_filesystem() {
         let programs: Vec<Vec<String>> = if entrypoint.is_empty() {
             BINARIES
                 .iter()
-                .map(|(_, binary)| vec![format!("/usr/local/bin/{binary}")])
+                .map(|binary| vec![format!("/usr/local/bin/{binary}")])
                 .collect()
         } else {
             vec![entrypoint, vec!["/bin/cp".to_string()]]

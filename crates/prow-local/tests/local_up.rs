@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-/// The component binaries `prow-local up` starts, built here so the test never runs stale
-/// ones (a no-op when `cargo test --workspace` just built them).
+/// The component binaries `prow-local up` starts (`cargo test --workspace` builds them;
+/// missing ones are built here).
 const COMPONENTS: &[&str] = &[
     "hook",
     "plank",
@@ -31,18 +31,7 @@ fn bin_dir() -> PathBuf {
 }
 
 fn build_components() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = std::process::Command::new(cargo);
-    command.arg("build").current_dir(env!("CARGO_MANIFEST_DIR"));
-    for package in COMPONENTS {
-        command.args(["-p", package]);
-    }
-    command.arg("--bins");
-    let status = command.status().expect("cargo build runs");
-    assert!(status.success(), "building the components failed");
-    for binary in COMPONENTS {
-        assert!(bin_dir().join(binary).is_file(), "{binary} was built");
-    }
+    prow_testkit::workspace_binaries::ensure_built(&bin_dir(), COMPONENTS);
 }
 
 fn free_port() -> u16 {

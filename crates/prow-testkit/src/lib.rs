@@ -7,3 +7,4 @@ pub mod crypto;
 pub mod fake_github;
 pub mod node_agent;
 pub mod webhook;
+pub mod workspace_binaries;
