@@ -8,6 +8,8 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn binary_serves_state_file_and_stops_on_sigterm() {
+    // This test talks to a separate process: nothing in it has installed a TLS provider.
+    prow_testkit::crypto::install_ring_provider();
     let state = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/testdata/fake-github/demo-state.json"
