@@ -2,8 +2,10 @@
 //!
 //! Each plugin runs in its own task with a timeout: an error, a panic or a timeout in one is
 //! logged with the plugin's name and counted in `hook_plugin_errors_total{plugin,kind}`, and
-//! never stops the others. Forwards to external plugins ([`crate::external_plugins`]) run
-//! the same way, named `external:<name>`. The cost per event is a lookup of the repository's plugin list
+//! never stops the others. Forwards to external plugins ([`crate::external_plugins`]) are
+//! counted the same way, named `external:<name>`, but run detached from the event (as
+//! Prow's): an unreachable plugin retrying its connection never holds an event slot. They
+//! are tracked so a shutdown waits for them ([`Dispatcher::wait_for_forwards`]). The cost per event is a lookup of the repository's plugin list
 //! (a map lookup), independent of the number of jobs or repositories configured.
 
 use std::sync::Arc;
@@ -54,6 +56,7 @@ pub struct Dispatcher {
     metrics: HookMetrics,
     plugin_timeout: Duration,
     external: Option<ExternalForwarder>,
+    forwards: tokio_util::task::TaskTracker,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -79,6 +82,7 @@ impl Dispatcher {
             metrics,
             plugin_timeout,
             external: None,
+            forwards: tokio_util::task::TaskTracker::new(),
         }
     }
 
@@ -120,23 +124,7 @@ impl Dispatcher {
             });
             names.push((handle.id(), name.to_string()));
         }
-        if let (Some(forward), Some(forwarder)) = (&queued.forward, &self.external) {
-            for plugin in &forward.plugins {
-                let name = format!("external:{}", plugin.name);
-                self.count_run(&name);
-                let (forward, forwarder, plugin) =
-                    (Arc::clone(forward), forwarder.clone(), plugin.clone());
-                let timeout = self.plugin_timeout;
-                let handle = runs.spawn(async move {
-                    let sent = forwarder.send(&plugin, &forward);
-                    match tokio::time::timeout(timeout, sent).await {
-                        Ok(result) => Ok(result.map_err(crate::plugin::PluginError::new)),
-                        Err(elapsed) => Err(elapsed),
-                    }
-                });
-                names.push((handle.id(), name));
-            }
-        }
+        self.forward(&queued);
         let mut outcomes = Vec::with_capacity(names.len());
         while let Some(joined) = runs.join_next_with_id().await {
             let (id, outcome) = match joined {
@@ -153,6 +141,39 @@ impl Dispatcher {
             outcomes.push((name.to_string(), outcome));
         }
         outcomes
+    }
+
+    /// Sends `queued` to its external plugins in tracked background tasks.
+    fn forward(&self, queued: &QueuedEvent) {
+        let (Some(forward), Some(forwarder)) = (&queued.forward, &self.external) else {
+            return;
+        };
+        for plugin in &forward.plugins {
+            let name = format!("external:{}", plugin.name);
+            self.count_run(&name);
+            let (forward, forwarder, plugin) =
+                (Arc::clone(forward), forwarder.clone(), plugin.clone());
+            let (metrics, timeout) = (self.metrics.clone(), self.plugin_timeout);
+            let (event_type, delivery) = (
+                queued.event.kind().to_string(),
+                Arc::clone(&queued.delivery_id),
+            );
+            self.forwards.spawn(async move {
+                let error = match tokio::time::timeout(timeout, forwarder.send(&plugin, &forward)).await {
+                    Ok(Ok(())) => return,
+                    Ok(Err(error)) => error,
+                    Err(_) => format!("no answer within {timeout:?}"),
+                };
+                tracing::error!(plugin = %name, event_type = %event_type, delivery = %delivery, error = %error, "external plugin failed");
+                metrics.plugin_failed(&name, "error");
+            });
+        }
+    }
+
+    /// Waits until every forward to an external plugin started so far has finished.
+    pub async fn wait_for_forwards(&self) {
+        self.forwards.close();
+        self.forwards.wait().await;
     }
 
     fn count_run(&self, plugin: &str) {

@@ -316,6 +316,7 @@ impl EventWorkers {
             });
         }
         while running.join_next().await.is_some() {}
+        self.dispatcher.wait_for_forwards().await;
         tracing::info!("event queue drained");
     }
 }
