@@ -5,7 +5,11 @@
 //! never stops the others. Forwards to external plugins ([`crate::external_plugins`]) are
 //! counted the same way, named `external:<name>`, but run detached from the event (as
 //! Prow's): an unreachable plugin retrying its connection never holds an event slot. They
-//! are tracked so a shutdown waits for them ([`Dispatcher::wait_for_forwards`]). The cost per event is a lookup of the repository's plugin list
+//! are tracked so a shutdown waits for them ([`Dispatcher::wait_for_forwards`]), and bounded:
+//! at most [`MAX_CONCURRENT_FORWARDS`] run at once (an unreachable endpoint's DNS lookups
+//! occupy blocking threads) and at most [`MAX_PENDING_FORWARDS`] wait; beyond that a forward
+//! is dropped, logged and counted (`kind="backlog"`), so a dead plugin cannot grow hook's
+//! memory. The cost per event is a lookup of the repository's plugin list
 //! (a map lookup), independent of the number of jobs or repositories configured.
 
 use std::sync::Arc;
@@ -19,6 +23,11 @@ use crate::external_plugins::{ExternalForwarder, Forward};
 use crate::metrics::{HookMetrics, PluginLabels};
 use crate::plugin::{Delivery, Plugin, Services};
 use crate::registry::PluginRegistry;
+
+/// Forwards to external plugins in flight at once.
+pub const MAX_CONCURRENT_FORWARDS: usize = 32;
+/// Forwards waiting or in flight before new ones are dropped.
+pub const MAX_PENDING_FORWARDS: usize = 1024;
 
 /// The default time one plugin may take for one event.
 pub const DEFAULT_PLUGIN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -57,6 +66,8 @@ pub struct Dispatcher {
     plugin_timeout: Duration,
     external: Option<ExternalForwarder>,
     forwards: tokio_util::task::TaskTracker,
+    forward_slots: Arc<tokio::sync::Semaphore>,
+    pending_forwards: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -83,6 +94,8 @@ impl Dispatcher {
             plugin_timeout,
             external: None,
             forwards: tokio_util::task::TaskTracker::new(),
+            forward_slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_FORWARDS)),
+            pending_forwards: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         }
     }
 
@@ -151,6 +164,20 @@ impl Dispatcher {
         for plugin in &forward.plugins {
             let name = format!("external:{}", plugin.name);
             self.count_run(&name);
+            let pending = self
+                .pending_forwards
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if pending >= MAX_PENDING_FORWARDS {
+                self.pending_forwards
+                    .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                tracing::error!(plugin = %name, delivery = %queued.delivery_id, "too many forwards to external plugins pending; dropped");
+                self.metrics.plugin_failed(&name, "backlog");
+                continue;
+            }
+            let (slots, pending) = (
+                Arc::clone(&self.forward_slots),
+                Arc::clone(&self.pending_forwards),
+            );
             let (forward, forwarder, plugin) =
                 (Arc::clone(forward), forwarder.clone(), plugin.clone());
             let (metrics, timeout) = (self.metrics.clone(), self.plugin_timeout);
@@ -159,6 +186,8 @@ impl Dispatcher {
                 Arc::clone(&queued.delivery_id),
             );
             self.forwards.spawn(async move {
+                let _slot = slots.acquire_owned().await;
+                let _pending = PendingForward(pending);
                 let error = match tokio::time::timeout(timeout, forwarder.send(&plugin, &forward)).await {
                     Ok(Ok(())) => return,
                     Ok(Err(error)) => error,
@@ -209,5 +238,14 @@ impl Dispatcher {
                 self.metrics.plugin_failed(plugin, "timeout");
             }
         }
+    }
+}
+
+/// Counts a forward as pending until dropped.
+struct PendingForward(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for PendingForward {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
