@@ -23,9 +23,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     prow_kube::telemetry::init_tracing(&cli.log)?;
     let mut reloader = Reloader::for_component(cli.load_options()).context("loading the config")?;
     let loaded = reloader.current();
-    for problem in &loaded.problems {
-        tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
-    }
     let client = GitHubClient::new(cli.github_client_config(), cli.github.credentials()?)?;
     let options = Options {
         dry_run: cli.dry_run,

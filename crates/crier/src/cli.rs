@@ -170,9 +170,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         job_config_path: None,
         plugin_config_path: None,
     })?;
-    for problem in &reloader.current().problems {
-        tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
-    }
     let namespace = reloader.current().config.prow.prowjob_namespace.clone();
     let settings = SettingsWatch::new(
         &reloader,

@@ -193,11 +193,6 @@ pub async fn serve_with(
         .as_ref()
         .map(|l| l.config.prow.clone())
         .unwrap_or_default();
-    if let Some(loaded) = &loaded {
-        for problem in &loaded.problems {
-            tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
-        }
-    }
     let cache = JobCache::new(Visibility::from_config(&prow));
     let settings = Arc::new(RwLock::new(Settings::from_config(&prow)));
     let readiness = ReadinessGates::new();

@@ -51,9 +51,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         job_config_path: cli.job_config_path.clone(),
         plugin_config_path: None,
     })?;
-    for problem in &reloader.current().problems {
-        tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
-    }
     let client = cli.client.client().await?;
     let mut registry = Registry::with_prefix("horologium");
     let metrics = Metrics::register(&mut registry);

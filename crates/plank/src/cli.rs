@@ -77,9 +77,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         job_config_path: cli.job_config_path.clone(),
         plugin_config_path: None,
     })?;
-    for problem in &reloader.current().problems {
-        tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
-    }
     let settings = Settings::new(&reloader.current().config.prow)?;
     let (settings_tx, settings_rx) = watch::channel(Arc::new(settings));
 

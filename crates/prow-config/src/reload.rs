@@ -50,7 +50,8 @@ impl Reloader {
     }
 
     /// Loads the configuration a running component starts with. Unknown fields do not stop it
-    /// (Prow ignores them; the caller logs `current().problems`), any other error does.
+    /// (Prow ignores them): every tolerated problem is logged as a warning; any other error
+    /// stops it.
     ///
     /// # Errors
     /// When the files cannot be read or parsed, or hold errors other than unknown fields.
@@ -65,6 +66,9 @@ impl Reloader {
                 .cloned()
                 .collect();
             return Err(StartError::Invalid(blocking));
+        }
+        for problem in &reloader.current.problems {
+            tracing::warn!(%problem, "configuration problem (tolerated, as Prow does)");
         }
         Ok(reloader)
     }
